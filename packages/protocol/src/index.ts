@@ -1,0 +1,5 @@
+// The wire contracts: Teaclave-compatible public API and MesaTEE's internal services.
+// Generated code lives in ./gen (never edited by hand; `npm run generate` rewrites it).
+export * as common from "./gen/teaclave_common_pb.js";
+export * as authentication from "./gen/teaclave_authentication_service_pb.js";
+export * as frontend from "./gen/teaclave_frontend_service_pb.js";
