@@ -1,0 +1,442 @@
+// The one API the platform, sdk and cli use: encrypt/decrypt a file (streaming, any size) or a
+// buffer (small data) in any FileSchema, with tags checked in constant time.
+//
+// Release rule for decryption: no byte of plaintext reaches the caller before it is authenticated.
+// - A path output is written through a temporary sibling renamed into place only after the whole
+//   file verified; on any failure it is removed.
+// - A Writable output gets only authenticated bytes: teaclave-file-128 and mesatee-stream-v1 verify
+//   node by node / chunk by chunk; whole-file AES-GCM is verified in a first pass and decrypted in a
+//   second. If a later node or chunk fails (or the file changes between passes), the Writable is
+//   destroyed with the error, so a consumer never mistakes a prefix for the file.
+import { basename } from "node:path";
+import { Readable, type Writable } from "node:stream";
+import { decryptGcmFile, encryptGcmFile } from "./aes-gcm-file.js";
+import { CryptoError, ioError } from "./errors.js";
+import {
+  AtomicFileSink,
+  type ByteSink,
+  type ByteSource,
+  FileSource,
+  MemorySink,
+  MemorySource,
+  NullSink,
+  type PositionalSink,
+  WritableSink,
+  WriteQueue,
+  readBlocks,
+} from "./io.js";
+import { DEFAULT_MAX_BUFFER_SIZE, TAG_LENGTH } from "./limits.js";
+import { encodeFileName, HEADER, NODE_SIZE } from "./pfs-layout.js";
+import { checkPfsHeader, readProtectedFile } from "./pfs-reader.js";
+import { writeProtectedFile } from "./pfs-writer.js";
+import {
+  type FileCrypto,
+  type FileSchema,
+  type RandomSource,
+  defaultRandom,
+  parseFileSchema,
+  schemaHasTag,
+  validateFileCrypto,
+} from "./schema.js";
+import { STREAM_HEADER_SIZE, checkChunkSize, decryptStream, encryptStream } from "./stream-format.js";
+
+export interface Progress {
+  /** Plaintext bytes processed so far (both passes count for two-pass AES-GCM decryption). */
+  processedBytes: number;
+  /** Total expected, when known. */
+  totalBytes?: number | undefined;
+}
+
+export type ProgressListener = (progress: Progress) => void;
+
+export interface CryptoResult {
+  /** The file's 16-byte tag ("cmac"); null for raw files. */
+  tag: Uint8Array | null;
+  /** Plaintext size in bytes. */
+  size: number;
+}
+
+export interface EncryptFileOptions {
+  crypto: FileCrypto;
+  input: string | Readable;
+  output: string;
+  /** teaclave-file-128: the name stored in (and bound to) the file; default basename(output). */
+  fileName?: string | undefined;
+  /** mesatee-stream-v1: plaintext bytes per chunk (default 1 MiB). */
+  chunkSize?: number | undefined;
+  random?: RandomSource | undefined;
+  onProgress?: ProgressListener | undefined;
+}
+
+export interface DecryptFileOptions {
+  crypto: FileCrypto;
+  input: string;
+  output: string | Writable;
+  /** The registered tag; a different file tag fails with TAG_MISMATCH before any plaintext. */
+  expectedTag?: Uint8Array | undefined;
+  /**
+   * teaclave-file-128: the name the file must be bound to. Default basename(input), as Teaclave;
+   * null skips the check (only when the file is pinned by expectedTag some other way).
+   */
+  fileName?: string | null | undefined;
+  /** mesatee-stream-v1: the largest chunk size accepted (default 16 MiB). */
+  maxChunkSize?: number | undefined;
+  /** End a Writable output after the last byte (default true). */
+  endOutput?: boolean | undefined;
+  onProgress?: ProgressListener | undefined;
+}
+
+export interface ComputeTagOptions {
+  crypto: FileCrypto;
+  input: string;
+  fileName?: string | null | undefined;
+  maxChunkSize?: number | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared dispatch
+
+interface EncryptRequest {
+  crypto: FileCrypto;
+  input: AsyncIterable<Uint8Array>;
+  sink: PositionalSink;
+  fileName: string | undefined;
+  chunkSize: number | undefined;
+  random: RandomSource;
+  onBytes: (count: number) => void;
+}
+
+async function encryptWith(request: EncryptRequest): Promise<CryptoResult> {
+  const { crypto, input, sink, onBytes } = request;
+  switch (crypto.schema) {
+    case "aes-gcm-128":
+    case "aes-gcm-256":
+      return encryptGcmFile({ key: crypto.key, iv: crypto.iv, input, sink, onBytes });
+    case "teaclave-file-128": {
+      if (request.fileName === undefined) {
+        throw new CryptoError("INVALID_ARGUMENT", "teaclave-file-128 needs the file name to bind the file to");
+      }
+      const fileName = encodeFileName(request.fileName);
+      return writeProtectedFile({ userKey: crypto.key, fileName, input, sink, random: request.random, onBytes });
+    }
+    case "mesatee-stream-v1":
+      return encryptStream({
+        key: crypto.key,
+        iv: crypto.iv,
+        input,
+        sink,
+        random: request.random,
+        chunkSize: request.chunkSize,
+        onBytes,
+      });
+    case "raw":
+      return copyRaw(input, sink, onBytes);
+  }
+}
+
+async function copyRaw(input: AsyncIterable<Uint8Array>, sink: ByteSink, onBytes: (n: number) => void): Promise<CryptoResult> {
+  const queue = new WriteQueue(sink);
+  let size = 0;
+  for await (const block of input) {
+    // Blocks may be views of reused buffers; the queue keeps them, so it gets copies.
+    await queue.push(Buffer.from(block));
+    size += block.byteLength;
+    onBytes(block.byteLength);
+  }
+  await queue.flush();
+  return { tag: null, size };
+}
+
+interface DecryptRequest {
+  crypto: FileCrypto;
+  source: ByteSource;
+  sink: ByteSink;
+  expectedTag: Uint8Array | undefined;
+  /** teaclave-file-128 name binding; null skips it. */
+  fileName: string | null;
+  verifyFirst: boolean;
+  maxChunkSize: number | undefined;
+  onBytes: (count: number) => void;
+}
+
+function checkExpectedTag(schema: FileSchema, expectedTag: Uint8Array | undefined): void {
+  if (expectedTag === undefined) return;
+  if (!(expectedTag instanceof Uint8Array) || expectedTag.byteLength !== TAG_LENGTH) {
+    throw new CryptoError("INVALID_ARGUMENT", `an expected tag must be ${TAG_LENGTH} bytes`);
+  }
+  if (!schemaHasTag(schema)) throw new CryptoError("INVALID_ARGUMENT", "raw files have no tag to check");
+}
+
+async function decryptWith(request: DecryptRequest): Promise<CryptoResult> {
+  const { crypto, source, sink, expectedTag, onBytes } = request;
+  switch (crypto.schema) {
+    case "aes-gcm-128":
+    case "aes-gcm-256":
+      return decryptGcmFile({
+        key: crypto.key,
+        iv: crypto.iv,
+        source,
+        sink,
+        expectedTag,
+        verifyFirst: request.verifyFirst,
+        onBytes,
+      });
+    case "teaclave-file-128":
+      return readProtectedFile({
+        userKey: crypto.key,
+        source,
+        expectedName: request.fileName === null ? null : encodeFileName(request.fileName),
+        expectedTag,
+        sink,
+        onBytes,
+      });
+    case "mesatee-stream-v1":
+      if (request.maxChunkSize !== undefined) checkChunkSize(request.maxChunkSize, Number.MAX_SAFE_INTEGER);
+      return decryptStream({
+        key: crypto.key,
+        iv: crypto.iv,
+        source,
+        sink,
+        expectedTag,
+        maxChunkSize: request.maxChunkSize,
+        onBytes,
+      });
+    case "raw":
+      return copyRaw(readBlocks(source, 0, source.size), sink, onBytes);
+  }
+}
+
+function progressCounter(listener: ProgressListener | undefined, totalBytes: number | undefined): (n: number) => void {
+  if (listener === undefined) return () => {};
+  let processedBytes = 0;
+  return (count) => {
+    processedBytes += count;
+    listener({ processedBytes, totalBytes });
+  };
+}
+
+/** Accepts Buffer/Uint8Array chunks (and strings from a Readable with an encoding set). */
+async function* plaintextChunks(stream: Readable): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of stream as AsyncIterable<unknown>) {
+      if (chunk instanceof Uint8Array) yield chunk;
+      else if (typeof chunk === "string") yield Buffer.from(chunk, "utf8");
+      else throw new CryptoError("INVALID_ARGUMENT", "input stream must produce bytes");
+    }
+  } catch (error) {
+    throw ioError("cannot read the input stream", error);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// File API
+
+/** Encrypts a file or stream into `output` (written atomically) and returns the tag. */
+export async function encryptFile(options: EncryptFileOptions): Promise<CryptoResult> {
+  const crypto = validateFileCrypto(options.crypto);
+  if (options.chunkSize !== undefined) checkChunkSize(options.chunkSize);
+  const fileName = crypto.schema === "teaclave-file-128" ? (options.fileName ?? basename(options.output)) : undefined;
+  if (fileName !== undefined) encodeFileName(fileName);
+  if (typeof options.input !== "string" && !(options.input instanceof Readable)) {
+    throw new CryptoError("INVALID_ARGUMENT", "input must be a file path or a Readable");
+  }
+
+  const source = typeof options.input === "string" ? await FileSource.open(options.input) : undefined;
+  let sink: AtomicFileSink | undefined;
+  try {
+    sink = await AtomicFileSink.create(options.output);
+    const input = source !== undefined ? readBlocks(source, 0, source.size) : plaintextChunks(options.input as Readable);
+    const result = await encryptWith({
+      crypto,
+      input,
+      sink,
+      fileName,
+      chunkSize: options.chunkSize,
+      random: options.random ?? defaultRandom,
+      onBytes: progressCounter(options.onProgress, source?.size),
+    });
+    await sink.commit();
+    return result;
+  } catch (error) {
+    await sink?.abort();
+    throw ioError("encryption failed", error);
+  } finally {
+    await source?.close();
+  }
+}
+
+/** Decrypts `input` into a path (atomically) or a Writable, verifying as described above. */
+export async function decryptFile(options: DecryptFileOptions): Promise<CryptoResult> {
+  const crypto = validateFileCrypto(options.crypto);
+  checkExpectedTag(crypto.schema, options.expectedTag);
+  const fileName = options.fileName === undefined ? basename(options.input) : options.fileName;
+  if (crypto.schema === "teaclave-file-128" && fileName !== null) encodeFileName(fileName);
+  const toPath = typeof options.output === "string";
+
+  const source = await FileSource.open(options.input);
+  let fileSink: AtomicFileSink | undefined;
+  let streamSink: WritableSink | undefined;
+  let written = false;
+  try {
+    let sink: ByteSink;
+    if (typeof options.output === "string") {
+      fileSink = await AtomicFileSink.create(options.output);
+      sink = fileSink;
+    } else {
+      const writableSink = new WritableSink(options.output);
+      streamSink = writableSink;
+      sink = {
+        write: (chunks) => {
+          written = true;
+          return writableSink.write(chunks);
+        },
+      };
+    }
+    const verifyFirst = !toPath && (crypto.schema === "aes-gcm-128" || crypto.schema === "aes-gcm-256");
+    const total = crypto.schema === "aes-gcm-128" || crypto.schema === "aes-gcm-256" ? Math.max(0, source.size - TAG_LENGTH) : undefined;
+    const result = await decryptWith({
+      crypto,
+      source,
+      sink,
+      expectedTag: options.expectedTag,
+      fileName,
+      verifyFirst,
+      maxChunkSize: options.maxChunkSize,
+      onBytes: progressCounter(options.onProgress, total === undefined ? undefined : verifyFirst ? 2 * total : total),
+    });
+    if (fileSink !== undefined) await fileSink.commit();
+    if (streamSink !== undefined && options.endOutput !== false) await streamSink.end();
+    return result;
+  } catch (error) {
+    const failure = ioError("decryption failed", error);
+    await fileSink?.abort();
+    if (streamSink !== undefined && written) streamSink.destroy(failure);
+    throw failure;
+  } finally {
+    streamSink?.release();
+    await source.close();
+  }
+}
+
+/** Authenticates a whole file under `crypto` and returns its tag (null for raw). */
+export async function computeTag(options: ComputeTagOptions): Promise<Uint8Array | null> {
+  const crypto = validateFileCrypto(options.crypto);
+  const fileName = options.fileName === undefined ? basename(options.input) : options.fileName;
+  if (crypto.schema === "teaclave-file-128" && fileName !== null) encodeFileName(fileName);
+  const source = await FileSource.open(options.input);
+  try {
+    const result = await decryptWith({
+      crypto,
+      source,
+      sink: new NullSink(),
+      expectedTag: undefined,
+      fileName,
+      verifyFirst: false,
+      maxChunkSize: options.maxChunkSize,
+      onBytes: () => {},
+    });
+    return result.tag;
+  } finally {
+    await source.close();
+  }
+}
+
+/**
+ * Reads the tag a file claims, without a key and without verifying it: for display and quick
+ * pre-checks only. decryptFile / computeTag authenticate it.
+ */
+export async function readTag(schema: FileSchema, input: string): Promise<Uint8Array | null> {
+  const checked = parseFileSchema(schema);
+  if (!schemaHasTag(checked)) return null;
+  const source = await FileSource.open(input);
+  try {
+    if (checked === "teaclave-file-128") {
+      if (source.size < NODE_SIZE) throw new CryptoError("TRUNCATED", "file is shorter than one node");
+      return new Uint8Array(checkPfsHeader(await source.read(0, HEADER.size)));
+    }
+    const minimum = checked === "mesatee-stream-v1" ? STREAM_HEADER_SIZE + TAG_LENGTH : TAG_LENGTH;
+    if (source.size < minimum) throw new CryptoError("TRUNCATED", "file is too short to carry a tag");
+    return new Uint8Array(await source.read(source.size - TAG_LENGTH, TAG_LENGTH));
+  } finally {
+    await source.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Buffer API
+
+export interface EncryptBufferOptions {
+  /** teaclave-file-128: the name to bind the file to (required for that schema). */
+  fileName?: string | undefined;
+  chunkSize?: number | undefined;
+  random?: RandomSource | undefined;
+  maxSize?: number | undefined;
+}
+
+export interface DecryptBufferOptions {
+  expectedTag?: Uint8Array | undefined;
+  /** teaclave-file-128: the bound name to check, or null to skip (required for that schema). */
+  fileName?: string | null | undefined;
+  maxChunkSize?: number | undefined;
+  maxSize?: number | undefined;
+}
+
+function checkBufferSize(bytes: Uint8Array, maxSize: number): void {
+  if (!(bytes instanceof Uint8Array)) throw new CryptoError("INVALID_ARGUMENT", "data must be bytes");
+  if (bytes.byteLength > maxSize) {
+    throw new CryptoError("LIMIT_EXCEEDED", `buffer of ${bytes.byteLength} bytes exceeds the ${maxSize}-byte limit; use the file API`);
+  }
+}
+
+/** Encrypts small data in memory. */
+export async function encryptBuffer(
+  crypto: FileCrypto,
+  plaintext: Uint8Array,
+  options: EncryptBufferOptions = {},
+): Promise<{ ciphertext: Uint8Array; tag: Uint8Array | null }> {
+  const checked = validateFileCrypto(crypto);
+  const maxSize = options.maxSize ?? DEFAULT_MAX_BUFFER_SIZE;
+  checkBufferSize(plaintext, maxSize);
+  if (options.chunkSize !== undefined) checkChunkSize(options.chunkSize);
+  const sink = new MemorySink();
+  const result = await encryptWith({
+    crypto: checked,
+    input: (async function* () {
+      yield plaintext;
+    })(),
+    sink,
+    fileName: options.fileName,
+    chunkSize: options.chunkSize,
+    random: options.random ?? defaultRandom,
+    onBytes: () => {},
+  });
+  return { ciphertext: sink.bytes(), tag: result.tag };
+}
+
+/** Decrypts small data in memory; nothing is returned unless it all verified. */
+export async function decryptBuffer(
+  crypto: FileCrypto,
+  ciphertext: Uint8Array,
+  options: DecryptBufferOptions = {},
+): Promise<{ plaintext: Uint8Array; tag: Uint8Array | null }> {
+  const checked = validateFileCrypto(crypto);
+  const maxSize = options.maxSize ?? DEFAULT_MAX_BUFFER_SIZE;
+  checkBufferSize(ciphertext, Math.max(maxSize, maxSize + NODE_SIZE * 2));
+  checkExpectedTag(checked.schema, options.expectedTag);
+  if (checked.schema === "teaclave-file-128" && options.fileName === undefined) {
+    throw new CryptoError("INVALID_ARGUMENT", "teaclave-file-128 needs the file name to check (or null to skip)");
+  }
+  const fileName = options.fileName ?? null;
+  const sink = new MemorySink(maxSize);
+  const result = await decryptWith({
+    crypto: checked,
+    source: new MemorySource(ciphertext),
+    sink,
+    expectedTag: options.expectedTag,
+    fileName,
+    verifyFirst: false,
+    maxChunkSize: options.maxChunkSize,
+    onBytes: () => {},
+  });
+  return { plaintext: sink.bytes(), tag: result.tag };
+}
