@@ -1,8 +1,10 @@
 // The built-in function catalogue. Adding a built-in is one module plus one line here.
 import type { BuiltinFunction } from "./types.js";
+import { teaclaveFunctions } from "./teaclave/index.js";
 
 const catalogue: BuiltinFunction[] = [
   // Teaclave's functions (spec/teaclave-compat.md §6)
+  ...teaclaveFunctions,
   // MesaTEE's functions
 ];
 
