@@ -2,11 +2,13 @@
 import { Command } from "commander";
 import { registerCryptoCommands } from "./commands/crypto.js";
 import { registerAttestationCommands } from "./commands/attestation.js";
+import { registerUpCommand } from "./commands/up.js";
 
 export function buildProgram(): Command {
   const program = new Command("mesatee")
     .description("MesaTEE: secure computing on private data in trusted execution environments")
     .showHelpAfterError();
+  registerUpCommand(program);
   registerCryptoCommands(program);
   registerAttestationCommands(program);
   return program;

@@ -1,1 +1,10 @@
-export {};
+// @mesatee/platform: the services, the store and the all-in-one runner.
+export { startPlatform, ADMIN_ID, type Platform } from "./platform.js";
+export { defaultConfig, DEFAULT_AUTH_PORT, DEFAULT_FRONTEND_PORT, type PlatformConfig } from "./config.js";
+export { PlatformError, type PlatformErrorCode } from "./errors.js";
+export { ERROR_CODE_HEADER } from "./server/status.js";
+export { systemClock, type Clock } from "./clock.js";
+export { DEFAULT_AUTHENTICATION_CONFIG, type AuthenticationConfig } from "./services/authentication/service.js";
+export { DEFAULT_MANAGEMENT_LIMITS, type ManagementLimits } from "./services/management/limits.js";
+export { FRONTEND_APIS, AUTHENTICATION_APIS, isApiAllowed, type Api } from "./access-control/index.js";
+export { verifyAuditChain } from "./storage/index.js";

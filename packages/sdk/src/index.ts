@@ -1,1 +1,4 @@
-export {};
+// @mesatee/sdk: the client library.
+export { MesateeClient, type ClientOptions, type Credential, type AuthenticationClient, type FrontendClient } from "./client.js";
+export { MesateeError, ERROR_CODE_HEADER } from "./errors.js";
+export { authentication, frontend, common } from "@mesatee/protocol";

@@ -1,0 +1,54 @@
+// `mesatee up`: runs the whole platform in one process.
+import type { Command } from "commander";
+import { ADMIN_ID, defaultConfig, DEFAULT_AUTH_PORT, DEFAULT_FRONTEND_PORT, startPlatform } from "@mesatee/platform";
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port ${value}`);
+  return n;
+}
+
+export function registerUpCommand(program: Command): void {
+  program
+    .command("up")
+    .description("run every service in one process (authentication, frontend, management, storage)")
+    .option("--data-dir <dir>", "where state is kept (default $MESATEE_DATA_DIR or ./.mesatee)")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--auth-port <port>", "authentication API port", port, DEFAULT_AUTH_PORT)
+    .option("--frontend-port <port>", "frontend API port", port, DEFAULT_FRONTEND_PORT)
+    .option("--admin-password <password>", "password of the bootstrap admin on first start (default $MESATEE_ADMIN_PASSWORD or random)")
+    .action(async (opts: { dataDir?: string; host: string; authPort: number; frontendPort: number; adminPassword?: string }) => {
+      const dataDir = opts.dataDir ?? process.env.MESATEE_DATA_DIR ?? ".mesatee";
+      const platform = await startPlatform(
+        defaultConfig({
+          dataDir,
+          host: opts.host,
+          authPort: opts.authPort,
+          frontendPort: opts.frontendPort,
+          adminPassword: opts.adminPassword ?? process.env.MESATEE_ADMIN_PASSWORD,
+        }),
+      );
+      const out = process.stdout;
+      out.write(`MesaTEE is running (data in ${dataDir})\n`);
+      out.write(`  authentication API  ${platform.authenticationUrl}\n`);
+      out.write(`  frontend API        ${platform.frontendUrl}\n`);
+      out.write(`  clients trust       ${platform.serverCertificatePath}\n`);
+      if (platform.createdAdminPassword !== null) {
+        const given = opts.adminPassword ?? process.env.MESATEE_ADMIN_PASSWORD;
+        out.write(
+          given
+            ? `  created user "${ADMIN_ID}" (PlatformAdmin) with the given password\n`
+            : `  created user "${ADMIN_ID}" (PlatformAdmin), password: ${platform.createdAdminPassword}\n  (shown once; change it with UserChangePassword)\n`,
+        );
+      }
+      out.write("Press Ctrl-C to stop.\n");
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      out.write("stopping...\n");
+      await platform.close();
+      out.write("stopped\n");
+    });
+}

@@ -1,0 +1,82 @@
+// The data directory: database, platform key, TLS identity, files for clients, and a lock so two
+// platforms never share one directory.
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { PlatformError } from "./errors.js";
+
+export interface DataDir {
+  readonly root: string;
+  readonly database: string;
+  readonly tlsDir: string;
+  readonly clientDir: string;
+  /** 32-byte key sealing the store. */
+  readonly platformKey: Buffer;
+  release(): void;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function acquireLock(path: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, "wx", 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const pid = Number(readFileSync(path, "utf8"));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid))
+        throw new PlatformError("FAILED_PRECONDITION", `the data directory is in use by process ${pid}`);
+      unlinkSync(path); // left behind by a process that died
+    }
+  }
+  throw new PlatformError("FAILED_PRECONDITION", "could not lock the data directory");
+}
+
+/**
+ * The platform key. Until the TEE derives it (attestation backends), it is a random key created on first
+ * start and kept next to the database, readable by the owner only.
+ */
+function loadOrCreateKey(path: string): Buffer {
+  if (existsSync(path)) {
+    const key = readFileSync(path);
+    if (key.length !== 32) throw new PlatformError("INTERNAL", `${path} is not a 32-byte key`);
+    return key;
+  }
+  const key = randomBytes(32);
+  const fd = openSync(path, "wx", 0o600);
+  writeSync(fd, key);
+  closeSync(fd);
+  return key;
+}
+
+export function openDataDir(root: string): DataDir {
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  const lock = join(root, "LOCK");
+  acquireLock(lock);
+  const clientDir = join(root, "client");
+  mkdirSync(clientDir, { recursive: true });
+  return {
+    root,
+    database: join(root, "mesatee.db"),
+    tlsDir: join(root, "tls"),
+    clientDir,
+    platformKey: loadOrCreateKey(join(root, "platform.key")),
+    release: () => {
+      try {
+        if (Number(readFileSync(lock, "utf8")) === process.pid) unlinkSync(lock);
+      } catch {
+        // already gone
+      }
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// A typed client for every public RPC (Teaclave-compatible wire API), over gRPC on HTTP/2 + TLS.
+import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { authentication, frontend } from "@mesatee/protocol";
+import { MesateeError } from "./errors.js";
+
+export type AuthenticationClient = Client<typeof authentication.TeaclaveAuthenticationApi>;
+export type FrontendClient = Client<typeof frontend.TeaclaveFrontend>;
+
+export interface ClientOptions {
+  /** e.g. https://localhost:7776 */
+  readonly authenticationUrl: string;
+  /** e.g. https://localhost:7777 */
+  readonly frontendUrl: string;
+  /** PEM certificate(s) to trust for the platform's endpoints (the platform's server certificate). */
+  readonly ca: string;
+  /** Wire protocol: gRPC (Teaclave's) or Connect; both run over HTTP/2. */
+  readonly protocol?: "grpc" | "connect";
+  /** Per-call timeout, milliseconds (default 30 s). */
+  readonly timeoutMs?: number;
+}
+
+export interface Credential {
+  readonly id: string;
+  readonly token: string;
+}
+
+/**
+ * One user's connection to a platform. `login` (or `setCredential`) stores the credential that every
+ * later call carries in the `id` and `token` metadata. Errors are `MesateeError`s.
+ */
+export class MesateeClient {
+  readonly authentication: AuthenticationClient;
+  readonly frontend: FrontendClient;
+  private credential: Credential | undefined;
+  private readonly sessions: Http2SessionManager[] = [];
+
+  constructor(private readonly options: ClientOptions) {
+    const credentials: Interceptor = (next) => async (req) => {
+      if (this.credential) {
+        req.header.set("id", this.credential.id);
+        req.header.set("token", this.credential.token);
+      }
+      try {
+        return await next(req);
+      } catch (error) {
+        throw MesateeError.from(error);
+      }
+    };
+    this.authentication = createClient(authentication.TeaclaveAuthenticationApi, this.transport(options.authenticationUrl, credentials));
+    this.frontend = createClient(frontend.TeaclaveFrontend, this.transport(options.frontendUrl, credentials));
+  }
+
+  get userId(): string | undefined {
+    return this.credential?.id;
+  }
+
+  setCredential(credential: Credential | undefined): void {
+    this.credential = credential;
+  }
+
+  /** Logs in and keeps the credential for later calls; returns the token. */
+  async login(id: string, password: string): Promise<string> {
+    const { token } = await this.authentication.userLogin({ id, password });
+    this.credential = { id, token };
+    return token;
+  }
+
+  /** A client for the same platform that carries no credential yet (e.g. for another user). */
+  fork(): MesateeClient {
+    return new MesateeClient(this.options);
+  }
+
+  close(): void {
+    for (const s of this.sessions) s.abort();
+  }
+
+  private transport(baseUrl: string, credentials: Interceptor): Transport {
+    const session = new Http2SessionManager(baseUrl, { idleConnectionTimeoutMs: 15_000 }, { ca: this.options.ca });
+    this.sessions.push(session);
+    const common = {
+      baseUrl,
+      httpVersion: "2" as const,
+      sessionManager: session,
+      interceptors: [credentials],
+      defaultTimeoutMs: this.options.timeoutMs ?? 30_000,
+    };
+    return this.options.protocol === "connect" ? createConnectTransport(common) : createGrpcTransport(common);
+  }
+}
