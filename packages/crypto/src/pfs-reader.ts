@@ -132,7 +132,7 @@ async function readBody(options: PfsReadOptions, metadata: Buffer, gmac: Uint8Ar
   const { dataNodes, mhtNodes } = counts;
   // (key ‖ mac) of MHT nodes whose parent has been read; the root's comes from the metadata.
   const pendingMht = new Map<number, Uint8Array>();
-  pendingMht.set(0, metadata.slice(META.mhtKey, META.mhtKey + ENTRY_SIZE));
+  pendingMht.set(0, new Uint8Array(metadata.subarray(META.mhtKey, META.mhtKey + ENTRY_SIZE)));
   let mht: Buffer | undefined;
   let m = -1;
   let n = 0;
@@ -152,7 +152,8 @@ async function readBody(options: PfsReadOptions, metadata: Buffer, gmac: Uint8Ar
           const child = m * CHILDREN_PER_MHT + 1 + slot;
           if (child >= mhtNodes) break;
           const at = CHILD_ENTRIES_OFFSET + slot * ENTRY_SIZE;
-          pendingMht.set(child, mht.slice(at, at + ENTRY_SIZE));
+          // A copy: this MHT node is wiped when the next one is read.
+          pendingMht.set(child, new Uint8Array(mht.subarray(at, at + ENTRY_SIZE)));
         }
         continue;
       }

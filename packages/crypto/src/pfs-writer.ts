@@ -59,7 +59,8 @@ class KeyPool {
       this.pool = this.random(4096);
       this.offset = 0;
     }
-    const key = this.pool.slice(this.offset, this.offset + 16);
+    // A copy (Buffer#slice would be a view), so wiping the pool cannot touch the key.
+    const key = new Uint8Array(this.pool.subarray(this.offset, this.offset + 16));
     this.pool.fill(0, this.offset, this.offset + 16);
     this.offset += 16;
     return key;
