@@ -41,14 +41,12 @@ export class MesateeClient {
         req.header.set("id", this.credential.id);
         req.header.set("token", this.credential.token);
       }
-      try {
-        return await next(req);
-      } catch (error) {
-        throw MesateeError.from(error);
-      }
+      return next(req);
     };
-    this.authentication = createClient(authentication.TeaclaveAuthenticationApi, this.transport(options.authenticationUrl, credentials));
-    this.frontend = createClient(frontend.TeaclaveFrontend, this.transport(options.frontendUrl, credentials));
+    this.authentication = typedErrors(
+      createClient(authentication.TeaclaveAuthenticationApi, this.transport(options.authenticationUrl, credentials)),
+    );
+    this.frontend = typedErrors(createClient(frontend.TeaclaveFrontend, this.transport(options.frontendUrl, credentials)));
   }
 
   get userId(): string | undefined {
@@ -87,4 +85,18 @@ export class MesateeClient {
     };
     return this.options.protocol === "connect" ? createConnectTransport(common) : createGrpcTransport(common);
   }
+}
+
+/** Wraps every method of a Connect client so that failures reject with MesateeError. */
+function typedErrors<C extends object>(client: C): C {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) =>
+        (value as (...a: unknown[]) => Promise<unknown>).apply(target, args).catch((error: unknown) => {
+          throw MesateeError.from(error);
+        });
+    },
+  });
 }
