@@ -1,11 +1,13 @@
 // The built-in function catalogue. Adding a built-in is one module plus one line here.
 import type { BuiltinFunction } from "./types.js";
 import { teaclaveFunctions } from "./teaclave/index.js";
+import { analyticsFunctions } from "./analytics/index.js";
 
 const catalogue: BuiltinFunction[] = [
   // Teaclave's functions (spec/teaclave-compat.md §6)
   ...teaclaveFunctions,
   // MesaTEE's functions
+  ...analyticsFunctions,
 ];
 
 const byName = new Map<string, BuiltinFunction>();
