@@ -241,9 +241,15 @@ export async function encryptFile(options: EncryptFileOptions): Promise<CryptoRe
     throw new CryptoError("INVALID_ARGUMENT", "input must be a file path or a Readable");
   }
 
-  const source = typeof options.input === "string" ? await FileSource.open(options.input) : undefined;
+  // Listen at once: a stream that fails while the output is being opened must not crash the
+  // process with an unhandled 'error'; iterating it below rethrows the failure.
+  const stream = typeof options.input === "string" ? undefined : options.input;
+  const swallow = (): void => {};
+  stream?.on("error", swallow);
+  let source: FileSource | undefined;
   let sink: AtomicFileSink | undefined;
   try {
+    if (typeof options.input === "string") source = await FileSource.open(options.input);
     sink = await AtomicFileSink.create(options.output);
     const input = source !== undefined ? readBlocks(source, 0, source.size) : plaintextChunks(options.input as Readable);
     const result = await encryptWith({
@@ -259,8 +265,10 @@ export async function encryptFile(options: EncryptFileOptions): Promise<CryptoRe
     return result;
   } catch (error) {
     await sink?.abort();
+    stream?.destroy();
     throw ioError("encryption failed", error);
   } finally {
+    stream?.off("error", swallow);
     await source?.close();
   }
 }
@@ -273,22 +281,22 @@ export async function decryptFile(options: DecryptFileOptions): Promise<CryptoRe
   if (crypto.schema === "teaclave-file-128" && fileName !== null) encodeFileName(fileName);
   const toPath = typeof options.output === "string";
 
-  const source = await FileSource.open(options.input);
+  // A Writable gets its error listener before the first await (see WritableSink).
+  const streamSink = typeof options.output === "string" ? undefined : new WritableSink(options.output);
   let fileSink: AtomicFileSink | undefined;
-  let streamSink: WritableSink | undefined;
+  let source: FileSource | undefined;
   let written = false;
   try {
+    source = await FileSource.open(options.input);
     let sink: ByteSink;
     if (typeof options.output === "string") {
       fileSink = await AtomicFileSink.create(options.output);
       sink = fileSink;
     } else {
-      const writableSink = new WritableSink(options.output);
-      streamSink = writableSink;
       sink = {
         write: (chunks) => {
           written = true;
-          return writableSink.write(chunks);
+          return streamSink!.write(chunks);
         },
       };
     }
@@ -314,7 +322,7 @@ export async function decryptFile(options: DecryptFileOptions): Promise<CryptoRe
     throw failure;
   } finally {
     streamSink?.release();
-    await source.close();
+    await source?.close();
   }
 }
 

@@ -244,7 +244,7 @@ export class AtomicFileSink implements PositionalSink {
     );
     try {
       // 0o600: the temporary may hold plaintext while a decryption is in progress.
-      const handle = await open(temporary, "wx", 0o600);
+      const handle = await open(temporary, "wx+", 0o600);
       return new AtomicFileSink(handle, temporary, destination);
     } catch (error) {
       throw ioError(`cannot create ${destination}`, error);
