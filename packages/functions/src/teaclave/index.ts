@@ -3,6 +3,8 @@
 import type { BuiltinFunction } from "../types.js";
 import { copy } from "./copy.js";
 import { echo } from "./echo.js";
+import { gbdtPredict } from "./gbdt-predict.js";
+import { gbdtTrain } from "./gbdt-train.js";
 import { onlineDecrypt } from "./online-decrypt.js";
 import { orderedSetIntersect } from "./ordered-set-intersect.js";
 import { orderedSetJoin } from "./ordered-set-join.js";
@@ -12,6 +14,8 @@ import { rsaSign } from "./rsa-sign.js";
 
 export const teaclaveFunctions: readonly BuiltinFunction[] = [
   echo,
+  gbdtTrain,
+  gbdtPredict,
   passwordCheck,
   onlineDecrypt,
   orderedSetIntersect,

@@ -1,0 +1,489 @@
+// gbdt-rs 0.1's training algorithm (GBDT::fit with DecisionTree::fit_n), reproduced step for step so
+// that a model trained here equals one trained by Teaclave. What makes it exact:
+//  - every f32 operation of gbdt-rs is rounded with Math.fround, every f64 one left in double;
+//  - sums run in the same order (a node's samples in its parent's best-feature order);
+//  - the same quirks: the LAD leaf value is the mean of the two middle residuals of the upper half
+//    (gbdt-rs's weighted median), `min_leaf_size` stops splitting at `len <= min_leaf_size`,
+//    samples with a missing split feature are dropped from both children, and so on.
+// What makes it fast: features are sorted once; each node owns one contiguous segment of every
+// feature's sorted order, and splitting a node stably partitions those segments in place (the
+// pre-sorted "exact greedy" method, the same arithmetic as gbdt-rs's cached path).
+// One difference remains: gbdt-rs sorts with an unstable sort, so among samples with EQUAL feature
+// values its order is unspecified; here ties are ordered by row. Under SquaredError/LogLikelyhood
+// that can change the last bit of a sum (and so, rarely, a near-tie between two splits); LAD sums
+// are of ±1 and are exact either way.
+import { randomInt } from "node:crypto";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { FunctionError } from "../../types.js";
+import { F32_MIN, type GbdtConfig, type GbdtModel, type Tree } from "./model.js";
+
+const f = Math.fround;
+
+export interface TrainingData {
+  rows: number;
+  features: number;
+  /** Column-major f32 features: column j is x[j*rows .. (j+1)*rows). */
+  x: Float32Array;
+  /** f32 labels */
+  y: Float32Array;
+}
+
+interface Work {
+  n: number;
+  cols: number;
+  x: Float32Array;
+  target: Float32Array;
+  residual: Float32Array;
+  s: Float64Array;
+  ss: Float64Array;
+  c: Float64Array;
+  logitC: Float32Array;
+  /** Leaf prediction of each training sample in the current tree (gbdt-rs's cache.preds). */
+  preds: Float32Array;
+  /** Per feature: sample ids and their values in ascending value order, one segment per node. */
+  idx: Int32Array[];
+  val: Float32Array[];
+  tmpIdx: Int32Array;
+  tmpVal: Float32Array;
+  side: Uint8Array;
+  scratch: Float32Array;
+  /** Sample ids of the current node in gbdt-rs's order. */
+  order: Int32Array;
+}
+
+interface Builder {
+  featureIndex: number[];
+  featureValue: number[];
+  pred: number[];
+  isLeaf: number[];
+  left: number[];
+  right: number[];
+}
+
+function addNode(b: Builder): number {
+  b.featureIndex.push(0);
+  b.featureValue.push(0);
+  b.pred.push(0);
+  b.isLeaf.push(0);
+  b.left.push(0);
+  b.right.push(0);
+  return b.pred.length - 1;
+}
+
+/** gbdt-rs's label_average, accumulated in f32. */
+function labelAverage(y: Float32Array): number {
+  let s = 0;
+  let c = 0;
+  for (let i = 0; i < y.length; i++) {
+    s = f(s + (y[i] as number));
+    c = f(c + 1);
+  }
+  return f(s / c);
+}
+
+/** gbdt-rs's weighted_label_median (unit weights), including its index quirk for i == 1. */
+function labelMedian(y: Float32Array): number {
+  const sorted = Float32Array.from(y).sort();
+  const all = sorted.length > 16777216 ? 16777216 : sorted.length; // f32 sum of ones saturates
+  let weight = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    weight = f(weight + 1);
+    if (weight * 2 > all) {
+      // gbdt-rs tests `i - 1 > 0` on usize: i == 1 takes the element alone; i == 0 (a single
+      // sample) would panic there, and takes the element here.
+      if (i >= 2) return f(f((sorted[i] as number) + (sorted[i - 1] as number)) / 2);
+      return sorted[i] as number;
+    }
+  }
+  return 0;
+}
+
+function bias(conf: GbdtConfig, y: Float32Array): number {
+  if (conf.initial_guess_enabled) return 0;
+  switch (conf.loss) {
+    case "LogLikelyhood": {
+      const v = labelAverage(y);
+      return f(f(Math.log(f(f(1 + v) / f(1 - v)))) / 2);
+    }
+    case "LAD":
+      return labelMedian(y);
+    default:
+      return labelAverage(y);
+  }
+}
+
+/** Sets each sample's target (and residual) for the next tree from the current predictions. */
+function lossProcess(conf: GbdtConfig, w: Work, y: Float32Array, predicted: Float32Array): void {
+  const { target, residual } = w;
+  for (let i = 0; i < w.n; i++) {
+    const label = y[i] as number;
+    const p = predicted[i] as number;
+    if (conf.loss === "LAD") {
+      const r = f(label - p);
+      residual[i] = r;
+      target[i] = r >= 0 ? 1 : -1;
+    } else if (conf.loss === "LogLikelyhood") {
+      const twoY = f(2 * label);
+      target[i] = f(twoY / f(1 + f(Math.exp(f(twoY * p)))));
+    } else {
+      target[i] = f(label - p);
+    }
+  }
+  // TrainingCache::init_one_iteration (weights are 1).
+  for (let i = 0; i < w.n; i++) {
+    const t = target[i] as number;
+    w.s[i] = t;
+    w.ss[i] = t * t;
+    if (conf.loss === "LogLikelyhood") {
+      const a = Math.abs(t);
+      w.logitC[i] = a * (2 - a);
+    }
+  }
+}
+
+/** calculate_pred over the node's samples, summed in node order. */
+function leafValue(conf: GbdtConfig, w: Work, count: number): number {
+  const order = w.order;
+  if (conf.loss === "LAD") {
+    const r = w.scratch.subarray(0, count);
+    for (let k = 0; k < count; k++) r[k] = w.residual[order[k] as number] as number;
+    r.sort();
+    // lad_optimal_value: first i with 2·(i+1) > count, then the mean of r[i-1] and r[i].
+    const i = Math.floor(count / 2);
+    if (count === 0) return 0;
+    return i >= 1 ? f(f((r[i] as number) + (r[i - 1] as number)) / 2) : (r[0] as number);
+  }
+  let s = 0;
+  let c = 0;
+  if (conf.loss === "LogLikelyhood") {
+    for (let k = 0; k < count; k++) {
+      const id = order[k] as number;
+      s += w.s[id] as number;
+      c += w.logitC[id] as number;
+    }
+  } else {
+    for (let k = 0; k < count; k++) {
+      const id = order[k] as number;
+      s += w.s[id] as number;
+      c += w.c[id] as number;
+    }
+  }
+  return Math.abs(c) < 1e-10 ? 0 : f(s / c);
+}
+
+function sameTarget(w: Work, count: number): boolean {
+  if (count === 0) return false;
+  const t0 = w.target[w.order[0] as number] as number;
+  for (let k = 1; k < count; k++) {
+    if (!(Math.abs(f(t0 - (w.target[w.order[k] as number] as number))) < 1e-5)) return false;
+  }
+  return true;
+}
+
+function candidateFeatures(conf: GbdtConfig): number[] {
+  const all = Array.from({ length: conf.feature_size }, (_, i) => i);
+  if (conf.feature_sample_ratio >= 1) return all;
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [all[i], all[j]] = [all[j] as number, all[i] as number];
+  }
+  return all.slice(0, Math.floor(conf.feature_sample_ratio * conf.feature_size));
+}
+
+interface Split {
+  feature: number;
+  value: number;
+}
+
+/** DecisionTree::split + get_impurity over the node segment [start, end). */
+function findSplit(conf: GbdtConfig, w: Work, start: number, end: number, count: number): Split | undefined {
+  // ImpurityCache sums, in node order (recomputed per feature in gbdt-rs, to the same values).
+  let sumS = 0;
+  let sumSS = 0;
+  let sumC = 0;
+  for (let k = 0; k < count; k++) {
+    const id = w.order[k] as number;
+    sumS += w.s[id] as number;
+    sumSS += w.ss[id] as number;
+    sumC += w.c[id] as number;
+  }
+  let best = Number.MAX_VALUE;
+  let found: Split | undefined;
+  const { s, ss, c } = w;
+  for (const feature of candidateFeatures(conf)) {
+    const idx = w.idx[feature] as Int32Array;
+    const val = w.val[feature] as Float32Array;
+    let k = start;
+    let us = 0;
+    let uss = 0;
+    let uc = 0;
+    while (k < end && val[k] === F32_MIN) {
+      const id = idx[k] as number;
+      us += s[id] as number;
+      uss += ss[id] as number;
+      uc += c[id] as number;
+      k++;
+    }
+    if (k === end) continue;
+    let fitness0 = uc > 1 ? uss - (us * us) / uc : 0;
+    if (fitness0 < 0) fitness0 = 0;
+    let rs = sumS - us;
+    let rss = sumSS - uss;
+    let rc = sumC - uc;
+    let ls = 0;
+    let lss = 0;
+    let lc = 0;
+    let impurity = Number.MAX_VALUE;
+    let value = F32_MIN;
+    let f2 = val[k] as number;
+    for (let i = k; i < end - 1; i++) {
+      const id = idx[i] as number;
+      const a = s[id] as number;
+      const b = ss[id] as number;
+      const d = c[id] as number;
+      ls += a;
+      lss += b;
+      lc += d;
+      rs -= a;
+      rss -= b;
+      rc -= d;
+      const f1 = f2;
+      f2 = val[i + 1] as number;
+      if (Math.abs(f(f1 - f2)) < 1e-5) continue;
+      let fitness1 = lc > 1 ? lss - (ls * ls) / lc : 0;
+      if (fitness1 < 0) fitness1 = 0;
+      let fitness2 = rc > 1 ? rss - (rs * rs) / rc : 0;
+      if (fitness2 < 0) fitness2 = 0;
+      const fitness = fitness0 + fitness1 + fitness2;
+      if (impurity > fitness) {
+        impurity = fitness;
+        value = f(f(f1 + f2) / 2);
+      }
+    }
+    if (best > impurity) {
+      best = impurity;
+      found = { feature, value };
+    }
+  }
+  return found;
+}
+
+/** Stable in-place partition of every feature's segment: left, then right, then missing. */
+function partition(w: Work, start: number, end: number): void {
+  const { side, tmpIdx, tmpVal } = w;
+  for (let feature = 0; feature < w.cols; feature++) {
+    const idx = w.idx[feature] as Int32Array;
+    const val = w.val[feature] as Float32Array;
+    let l = start;
+    let t = 0;
+    for (let k = start; k < end; k++) {
+      const id = idx[k] as number;
+      if (side[id] === 0) {
+        idx[l] = id;
+        val[l] = val[k] as number;
+        l++;
+      } else {
+        tmpIdx[t] = id;
+        tmpVal[t] = val[k] as number;
+        t++;
+      }
+    }
+    // Rights keep their order; missing ones (side 2) go last and belong to neither child.
+    let r = l;
+    for (let k = 0; k < t; k++) {
+      if (side[tmpIdx[k] as number] === 1) {
+        idx[r] = tmpIdx[k] as number;
+        val[r] = tmpVal[k] as number;
+        r++;
+      }
+    }
+    for (let k = 0; k < t; k++) {
+      if (side[tmpIdx[k] as number] === 2) {
+        idx[r] = tmpIdx[k] as number;
+        val[r] = tmpVal[k] as number;
+        r++;
+      }
+    }
+  }
+}
+
+/**
+ * DecisionTree::fit_node. The node's samples are the segment [start, end) of every feature's sorted
+ * order; `orderFeature` names the feature whose segment lists them in gbdt-rs's node order (-1:
+ * the root, in row order, held in `rootOrder`).
+ */
+function fitNode(
+  conf: GbdtConfig,
+  w: Work,
+  b: Builder,
+  node: number,
+  depth: number,
+  start: number,
+  end: number,
+  orderFeature: number,
+  rootOrder: Int32Array,
+): void {
+  const count = end - start;
+  const source = orderFeature < 0 ? rootOrder : (w.idx[orderFeature] as Int32Array).subarray(start, end);
+  w.order.set(source.subarray(0, count));
+  const pred = leafValue(conf, w, count);
+  b.pred[node] = pred;
+  const makeLeaf = (): void => {
+    b.isLeaf[node] = 1;
+    for (let k = 0; k < count; k++) w.preds[w.order[k] as number] = pred;
+  };
+  if (depth >= conf.max_depth || sameTarget(w, count) || count <= conf.min_leaf_size) return makeLeaf();
+
+  const split = findSplit(conf, w, start, end, count);
+  if (split === undefined) return makeLeaf();
+  const col = w.idx[split.feature] as Int32Array;
+  const colVal = w.val[split.feature] as Float32Array;
+  let nLeft = 0;
+  let nRight = 0;
+  let nMissing = 0;
+  for (let k = start; k < end; k++) {
+    const v = colVal[k] as number;
+    const id = col[k] as number;
+    if (v === F32_MIN) {
+      w.side[id] = 2;
+      nMissing++;
+    } else if (v < split.value) {
+      w.side[id] = 0;
+      nLeft++;
+    } else {
+      w.side[id] = 1;
+      nRight++;
+    }
+  }
+  if ((nLeft === 0 ? 1 : 0) + (nRight === 0 ? 1 : 0) + (nMissing === 0 ? 1 : 0) >= 2) return makeLeaf();
+  b.featureIndex[node] = split.feature;
+  b.featureValue[node] = split.value;
+  partition(w, start, end);
+  const leftNode = addNode(b);
+  b.left[node] = leftNode;
+  fitNode(conf, w, b, leftNode, depth + 1, start, start + nLeft, split.feature, rootOrder);
+  const rightNode = addNode(b);
+  b.right[node] = rightNode;
+  fitNode(conf, w, b, rightNode, depth + 1, start + nLeft, start + nLeft + nRight, split.feature, rootOrder);
+}
+
+function sortedColumns(data: TrainingData): { idx: Int32Array; val: Float32Array }[] {
+  const n = data.rows;
+  const out: { idx: Int32Array; val: Float32Array }[] = [];
+  const keys = new Float64Array(n);
+  for (let j = 0; j < data.features; j++) {
+    const column = data.x.subarray(j * n, (j + 1) * n);
+    const idx = new Int32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    keys.set(column);
+    // Ties by row keep the order deterministic (see the note at the top).
+    idx.sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b);
+    const val = new Float32Array(n);
+    for (let i = 0; i < n; i++) val[i] = column[idx[i] as number] as number;
+    out.push({ idx, val });
+  }
+  return out;
+}
+
+function treeFromBuilder(b: Builder): Tree {
+  const n = b.pred.length;
+  return {
+    featureIndex: Int32Array.from(b.featureIndex),
+    featureValue: Float32Array.from(b.featureValue),
+    pred: Float32Array.from(b.pred),
+    missing: new Int8Array(n),
+    isLeaf: Uint8Array.from(b.isLeaf),
+    left: Int32Array.from(b.left),
+    right: Int32Array.from(b.right),
+  };
+}
+
+function predictTree(tree: Tree, data: TrainingData, row: number): number {
+  let node = 0;
+  while (tree.isLeaf[node] === 0) {
+    const x = data.x[(tree.featureIndex[node] as number) * data.rows + row] as number;
+    if (x === F32_MIN) {
+      if (tree.missing[node] === 0) break;
+      node = (tree.missing[node] === -1 ? tree.left[node] : tree.right[node]) as number;
+    } else node = (x < (tree.featureValue[node] as number) ? tree.left[node] : tree.right[node]) as number;
+  }
+  return tree.pred[node] as number;
+}
+
+/** GBDT::fit. Between trees it yields to the event loop and stops once `signal` is aborted. */
+export async function trainGbdt(conf: GbdtConfig, data: TrainingData, signal?: AbortSignal): Promise<GbdtModel> {
+  const n = data.rows;
+  const cols = data.features;
+  const sorted = sortedColumns(data);
+  const w: Work = {
+    n,
+    cols,
+    x: data.x,
+    target: new Float32Array(n),
+    residual: new Float32Array(n),
+    s: new Float64Array(n),
+    ss: new Float64Array(n),
+    c: new Float64Array(n).fill(1),
+    logitC: new Float32Array(n),
+    preds: new Float32Array(n).fill(F32_MIN),
+    idx: sorted.map(() => new Int32Array(n)),
+    val: sorted.map(() => new Float32Array(n)),
+    tmpIdx: new Int32Array(n),
+    tmpVal: new Float32Array(n),
+    side: new Uint8Array(n),
+    scratch: new Float32Array(n),
+    order: new Int32Array(n),
+  };
+  const model: GbdtModel = { conf, trees: [], bias: bias(conf, data.y) };
+  const predicted = new Float32Array(n).fill(model.bias);
+  const nrSamples = conf.data_sample_ratio < 1 ? Math.floor(n * conf.data_sample_ratio) : n;
+  const inSubset = new Uint8Array(n);
+
+  for (let iter = 0; iter < conf.iterations; iter++) {
+    await nextTurn();
+    if (signal?.aborted) throw new FunctionError("FAILED", "training was cancelled");
+    inSubset.fill(1);
+    if (nrSamples < n) {
+      const perm = Int32Array.from({ length: n }, (_, i) => i);
+      for (let i = n - 1; i > 0; i--) {
+        const j = randomInt(i + 1);
+        const t = perm[i] as number;
+        perm[i] = perm[j] as number;
+        perm[j] = t;
+      }
+      inSubset.fill(0);
+      for (let i = 0; i < nrSamples; i++) inSubset[perm[i] as number] = 1;
+    }
+    lossProcess(conf, w, data.y, predicted);
+    // Each feature's root segment: the subset's samples in value order.
+    let count = 0;
+    for (let j = 0; j < cols; j++) {
+      const src = sorted[j] as { idx: Int32Array; val: Float32Array };
+      const idx = w.idx[j] as Int32Array;
+      const val = w.val[j] as Float32Array;
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        const id = src.idx[i] as number;
+        if (inSubset[id] === 1) {
+          idx[k] = id;
+          val[k] = src.val[i] as number;
+          k++;
+        }
+      }
+      count = k;
+    }
+    if (cols === 0) count = nrSamples;
+    const rootOrder = new Int32Array(nrSamples);
+    for (let i = 0, k = 0; i < n; i++) if (inSubset[i] === 1) rootOrder[k++] = i;
+    const b: Builder = { featureIndex: [], featureValue: [], pred: [], isLeaf: [], left: [], right: [] };
+    fitNode(conf, w, b, addNode(b), 0, 0, count, -1, rootOrder);
+    const tree = treeFromBuilder(b);
+    model.trees.push(tree);
+    const shrinkage = conf.shrinkage;
+    for (let i = 0; i < n; i++) {
+      const p = inSubset[i] === 1 ? (w.preds[i] as number) : predictTree(tree, data, i);
+      predicted[i] = (predicted[i] as number) + f(p * shrinkage);
+    }
+  }
+  return model;
+}
