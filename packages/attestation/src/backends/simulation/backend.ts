@@ -3,6 +3,7 @@
 // attribute is set and the QE vendor id is not Intel's, so no production policy can accept it.
 
 import { createHash, createHmac, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { SIMULATION_QE_VENDOR_ID } from "../../verify/roots.js";
 import { BackendError } from "../errors.js";
 import { REPORT_DATA_LENGTH, type AttestationBackend, type Evidence, type SealingBinding } from "../types.js";
 import { loadSimulationDeployment, type SimulationDeployment } from "./deployment.js";
@@ -10,8 +11,8 @@ import { simulationMrEnclave, simulationMrSigner, type SimulatedCode } from "./m
 import { issuePckChain, type PckChain, type PckTcb } from "./pki.js";
 import { buildQuoteV3, SGX_FLAGS } from "./quote.js";
 
-/** QE vendor id of the simulated quoting enclave: ASCII "MesaTEE-SimQE-v1" (Intel's is 939a7233…). */
-export const SIMULATION_QE_VENDOR_ID = Buffer.from("MesaTEE-SimQE-v1", "ascii");
+/** QE vendor id of the simulated quoting enclave (the verifier's constant; never Intel's 939a7233…). */
+const QE_VENDOR_ID = Buffer.from(SIMULATION_QE_VENDOR_ID, "hex");
 /** MRENCLAVE / MRSIGNER of the simulated quoting enclave (never Intel's QE values). */
 export const SIMULATION_QE_MRENCLAVE = createHash("sha256").update("mesatee/simulation/qe/mrenclave").digest();
 export const SIMULATION_QE_MRSIGNER = createHash("sha256").update("mesatee/simulation/qe/mrsigner").digest();
@@ -123,7 +124,7 @@ export class SimulationBackend implements AttestationBackend {
     const raw = buildQuoteV3({
       qeSvn: this.qeSvn,
       pceSvn: p.tcb.pceSvn,
-      qeVendorId: SIMULATION_QE_VENDOR_ID,
+      qeVendorId: QE_VENDOR_ID,
       qeId: createHash("sha256").update("qe-id").update(p.deployment.root.certDer).digest().subarray(0, 16),
       body: {
         cpuSvn: p.tcb.components,
