@@ -5,6 +5,7 @@ import { copy } from "./copy.js";
 import { echo } from "./echo.js";
 import { gbdtPredict } from "./gbdt-predict.js";
 import { gbdtTrain } from "./gbdt-train.js";
+import { logisticRegressionPredict, logisticRegressionTrain } from "./logistic-regression.js";
 import { onlineDecrypt } from "./online-decrypt.js";
 import { orderedSetIntersect } from "./ordered-set-intersect.js";
 import { orderedSetJoin } from "./ordered-set-join.js";
@@ -16,6 +17,8 @@ export const teaclaveFunctions: readonly BuiltinFunction[] = [
   echo,
   gbdtTrain,
   gbdtPredict,
+  logisticRegressionTrain,
+  logisticRegressionPredict,
   passwordCheck,
   onlineDecrypt,
   orderedSetIntersect,
