@@ -7,7 +7,11 @@ import { decryptBuffer, decryptFile, encryptBuffer, encryptFile } from "./file-c
 import type { FileCrypto } from "./schema.js";
 import { Collector, cryptoError, fixture, hex, listDir, pattern, withTempDir } from "./test-support.js";
 
-const FIXTURE_CRYPTO: FileCrypto = { schema: "aes-gcm-128", key: new Uint8Array(16), iv: new Uint8Array(12).fill(1) };
+const FIXTURE_CRYPTO: FileCrypto = {
+  schema: "aes-gcm-128",
+  key: new Uint8Array(16),
+  iv: new Uint8Array(12).fill(1),
+};
 const FIXTURE_TAG = "592f1e607649d89ff2aa8a2841a57cad";
 
 test("Teaclave's aes-gcm-128 fixture decrypts to its plaintext with the listed tag", async () => {
@@ -28,9 +32,16 @@ test("Teaclave's aes-gcm-128 fixture decrypts to its plaintext with the listed t
 test("encrypting the fixture plaintext with the same key and IV reproduces Teaclave's file byte for byte", async () => {
   await withTempDir(async (dir) => {
     const output = join(dir, "train.aes_gcm_128");
-    const result = await encryptFile({ crypto: FIXTURE_CRYPTO, input: fixture("functions/gbdt_training/train.txt"), output });
+    const result = await encryptFile({
+      crypto: FIXTURE_CRYPTO,
+      input: fixture("functions/gbdt_training/train.txt"),
+      output,
+    });
     assert.equal(Buffer.from(result.tag!).toString("hex"), FIXTURE_TAG);
-    assert.deepEqual(await readFile(output), await readFile(fixture("functions/gbdt_training/train.aes_gcm_128")));
+    assert.deepEqual(
+      await readFile(output),
+      await readFile(fixture("functions/gbdt_training/train.aes_gcm_128")),
+    );
   });
 });
 
@@ -80,7 +91,11 @@ test("a wrong key or IV is refused as CORRUPTED", async () => {
       { ...FIXTURE_CRYPTO, iv: new Uint8Array(12) },
     ]) {
       await assert.rejects(
-        decryptFile({ crypto, input: fixture("functions/gbdt_training/train.aes_gcm_128"), output: join(dir, "out") }),
+        decryptFile({
+          crypto,
+          input: fixture("functions/gbdt_training/train.aes_gcm_128"),
+          output: join(dir, "out"),
+        }),
         cryptoError("CORRUPTED"),
       );
     }
@@ -93,7 +108,12 @@ test("a file whose tag differs from the expected tag is refused before any plain
   const wrong = hex(FIXTURE_TAG);
   wrong[15]! ^= 1;
   await assert.rejects(
-    decryptFile({ crypto: FIXTURE_CRYPTO, input: fixture("functions/gbdt_training/train.aes_gcm_128"), output: sink, expectedTag: wrong }),
+    decryptFile({
+      crypto: FIXTURE_CRYPTO,
+      input: fixture("functions/gbdt_training/train.aes_gcm_128"),
+      output: sink,
+      expectedTag: wrong,
+    }),
     cryptoError("TAG_MISMATCH"),
   );
   assert.equal(sink.bytes().byteLength, 0);
@@ -109,14 +129,21 @@ test("decrypting to a Writable verifies the whole file first: a tampered body re
     ciphertext[4 * 1048576]! ^= 1; // the stored tag still matches the registered one
     await writeFile(join(dir, "enc"), ciphertext);
     const sink = new Collector();
-    await assert.rejects(decryptFile({ crypto, input: join(dir, "enc"), output: sink, expectedTag: tag! }), cryptoError("CORRUPTED"));
+    await assert.rejects(
+      decryptFile({ crypto, input: join(dir, "enc"), output: sink, expectedTag: tag! }),
+      cryptoError("CORRUPTED"),
+    );
     assert.equal(sink.bytes().byteLength, 0);
   });
 });
 
 test("decrypting to a Writable delivers the plaintext and ends the stream", async () => {
   const sink = new Collector();
-  await decryptFile({ crypto: FIXTURE_CRYPTO, input: fixture("functions/gbdt_training/train.aes_gcm_128"), output: sink });
+  await decryptFile({
+    crypto: FIXTURE_CRYPTO,
+    input: fixture("functions/gbdt_training/train.aes_gcm_128"),
+    output: sink,
+  });
   assert.ok(sink.ended);
   assert.deepEqual(sink.bytes(), await readFile(fixture("functions/gbdt_training/train.txt")));
 });
@@ -129,9 +156,17 @@ test("encrypting from a Readable gives the same file as encrypting from a path",
   await withTempDir(async (dir) => {
     const plaintext = pattern(300000, 4);
     const pieces = [plaintext.subarray(0, 7), plaintext.subarray(7, 100000), plaintext.subarray(100000)];
-    const fromStream = await encryptFile({ crypto: FIXTURE_CRYPTO, input: Readable.from(pieces), output: join(dir, "a") });
+    const fromStream = await encryptFile({
+      crypto: FIXTURE_CRYPTO,
+      input: Readable.from(pieces),
+      output: join(dir, "a"),
+    });
     await writeFile(join(dir, "plain"), plaintext);
-    const fromPath = await encryptFile({ crypto: FIXTURE_CRYPTO, input: join(dir, "plain"), output: join(dir, "b") });
+    const fromPath = await encryptFile({
+      crypto: FIXTURE_CRYPTO,
+      input: join(dir, "plain"),
+      output: join(dir, "b"),
+    });
     assert.deepEqual(fromStream.tag, fromPath.tag);
     assert.deepEqual(await readFile(join(dir, "a")), await readFile(join(dir, "b")));
   });

@@ -23,14 +23,19 @@ export interface GcmEncryptOptions {
 }
 
 export async function encryptGcmFile(options: GcmEncryptOptions): Promise<{ tag: Uint8Array; size: number }> {
-  const cipher = createCipheriv(algorithm(options.key), options.key, options.iv, { authTagLength: TAG_LENGTH });
+  const cipher = createCipheriv(algorithm(options.key), options.key, options.iv, {
+    authTagLength: TAG_LENGTH,
+  });
   cipher.setAAD(AAD);
   const queue = new WriteQueue(options.sink);
   let size = 0;
   for await (const block of options.input) {
     size += block.byteLength;
     if (size > MAX_GCM_PLAINTEXT) {
-      throw new CryptoError("LIMIT_EXCEEDED", "AES-GCM can encrypt at most 64 GiB under one key and IV; use mesatee-stream-v1");
+      throw new CryptoError(
+        "LIMIT_EXCEEDED",
+        "AES-GCM can encrypt at most 64 GiB under one key and IV; use mesatee-stream-v1",
+      );
     }
     for (let offset = 0; offset < block.byteLength; offset += CIPHER_SLICE) {
       await queue.push(cipher.update(block.subarray(offset, offset + CIPHER_SLICE)));
@@ -61,7 +66,8 @@ export async function decryptGcmFile(options: GcmDecryptOptions): Promise<{ tag:
     throw new CryptoError("TRUNCATED", `AES-GCM file is ${source.size} bytes, shorter than its 16-byte tag`);
   }
   const size = source.size - TAG_LENGTH;
-  if (size > MAX_GCM_PLAINTEXT) throw new CryptoError("LIMIT_EXCEEDED", "AES-GCM file is larger than GCM allows");
+  if (size > MAX_GCM_PLAINTEXT)
+    throw new CryptoError("LIMIT_EXCEEDED", "AES-GCM file is larger than GCM allows");
   const tag = new Uint8Array(await source.read(size, TAG_LENGTH));
   // A wrong stored tag is refused before decrypting anything; a right one is still verified below.
   if (options.expectedTag !== undefined && !constantTimeEqual(tag, options.expectedTag)) {
@@ -72,8 +78,15 @@ export async function decryptGcmFile(options: GcmDecryptOptions): Promise<{ tag:
   return { tag, size };
 }
 
-async function decryptPass(options: GcmDecryptOptions, size: number, tag: Uint8Array, sink: ByteSink): Promise<void> {
-  const decipher = createDecipheriv(algorithm(options.key), options.key, options.iv, { authTagLength: TAG_LENGTH });
+async function decryptPass(
+  options: GcmDecryptOptions,
+  size: number,
+  tag: Uint8Array,
+  sink: ByteSink,
+): Promise<void> {
+  const decipher = createDecipheriv(algorithm(options.key), options.key, options.iv, {
+    authTagLength: TAG_LENGTH,
+  });
   decipher.setAAD(AAD);
   decipher.setAuthTag(tag);
   const queue = new WriteQueue(sink);

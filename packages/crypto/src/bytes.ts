@@ -12,7 +12,11 @@ export function toHex(bytes: Uint8Array): string {
  * Parses hex (an optional `0x` prefix is allowed). `what` names the value in the error message;
  * the value itself is never echoed, because it may be a key.
  */
-export function fromHex(text: string, what = "value", code: CryptoErrorCode = "INVALID_ARGUMENT"): Uint8Array {
+export function fromHex(
+  text: string,
+  what = "value",
+  code: CryptoErrorCode = "INVALID_ARGUMENT",
+): Uint8Array {
   const digits = text.startsWith("0x") || text.startsWith("0X") ? text.slice(2) : text;
   if (!HEX.test(digits)) {
     throw new CryptoError(code, `${what} is not valid hex (expected an even number of hex digits)`);

@@ -17,14 +17,30 @@ const VECTORS: Array<[key: string, length: number, tag: string]> = [
   ["8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b", 0, "d17ddf46adaacde531cac483de7a9367"],
   ["8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b", 40, "8a1de5be2eb31aad089a82e6ee908b0e"],
   ["603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4", 0, "028962f61b7bf89efc6b551f4667d983"],
-  ["603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4", 16, "28a7023f452e8f82bd4bf28d8c37c35c"],
-  ["603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4", 40, "aaf3d8f1de5640c232f5b169b9c911e6"],
-  ["603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4", 64, "e1992190549f6ed5696a2c056c315410"],
+  [
+    "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
+    16,
+    "28a7023f452e8f82bd4bf28d8c37c35c",
+  ],
+  [
+    "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
+    40,
+    "aaf3d8f1de5640c232f5b169b9c911e6",
+  ],
+  [
+    "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
+    64,
+    "e1992190549f6ed5696a2c056c315410",
+  ],
 ];
 
 test("AES-CMAC matches the RFC 4493 and SP 800-38B vectors", () => {
   for (const [key, length, tag] of VECTORS) {
-    assert.equal(Buffer.from(aesCmac(hex(key), MESSAGE.subarray(0, length))).toString("hex"), tag, `${key} / ${length}`);
+    assert.equal(
+      Buffer.from(aesCmac(hex(key), MESSAGE.subarray(0, length))).toString("hex"),
+      tag,
+      `${key} / ${length}`,
+    );
   }
 });
 
@@ -63,8 +79,11 @@ test("AES-CMAC changes when any message bit changes", () => {
 
 test("AES-CMAC refuses keys that are not 16, 24 or 32 bytes", () => {
   for (const length of [0, 15, 17, 31, 33]) {
-    assert.throws(() => aesCmac(new Uint8Array(length), new Uint8Array(1)), (error: unknown) => {
-      return error instanceof CryptoError && error.code === "INVALID_KEY";
-    });
+    assert.throws(
+      () => aesCmac(new Uint8Array(length), new Uint8Array(1)),
+      (error: unknown) => {
+        return error instanceof CryptoError && error.code === "INVALID_KEY";
+      },
+    );
   }
 });

@@ -13,7 +13,16 @@ import {
   type Progress,
 } from "./file-crypto.js";
 import { FILE_SCHEMAS, generateFileCrypto, type FileCrypto } from "./schema.js";
-import { Collector, cryptoError, fixture, hex, listDir, pattern, teaclaveFile, withTempDir } from "./test-support.js";
+import {
+  Collector,
+  cryptoError,
+  fixture,
+  hex,
+  listDir,
+  pattern,
+  teaclaveFile,
+  withTempDir,
+} from "./test-support.js";
 
 const RAW: FileCrypto = { schema: "raw", key: new Uint8Array(0), iv: new Uint8Array(0) };
 
@@ -28,7 +37,12 @@ test("every schema round-trips a file through the unified API, and the tag it re
       assert.equal(size, plaintext.byteLength);
       assert.equal(tag === null, schema === "raw", schema);
       const back = join(dir, `${schema}.out`);
-      const result = await decryptFile({ crypto, input: encrypted, output: back, ...(tag ? { expectedTag: tag } : {}) });
+      const result = await decryptFile({
+        crypto,
+        input: encrypted,
+        output: back,
+        ...(tag ? { expectedTag: tag } : {}),
+      });
       assert.deepEqual(result.tag, tag);
       assert.ok((await readFile(back)).equals(plaintext), schema);
       assert.deepEqual(await computeTag({ crypto, input: encrypted }), tag, `computeTag ${schema}`);
@@ -43,7 +57,10 @@ test("raw is a plaintext passthrough with no tag, and refuses a tag check", asyn
   const { ciphertext, tag } = await encryptBuffer(RAW, Buffer.from("hello"));
   assert.equal(Buffer.from(ciphertext).toString(), "hello");
   assert.equal(tag, null);
-  await assert.rejects(decryptBuffer(RAW, ciphertext, { expectedTag: new Uint8Array(16) }), cryptoError("INVALID_ARGUMENT"));
+  await assert.rejects(
+    decryptBuffer(RAW, ciphertext, { expectedTag: new Uint8Array(16) }),
+    cryptoError("INVALID_ARGUMENT"),
+  );
 });
 
 test("computeTag authenticates the file: a tampered file has no tag", async () => {
@@ -51,28 +68,46 @@ test("computeTag authenticates the file: a tampered file has no tag", async () =
     const file = await readFile(fixture("functions/py_logistic_reg/train.enc"));
     file[5 * 4096]! ^= 1;
     await writeFile(join(dir, "train.enc"), file);
-    assert.deepEqual(await readTag("teaclave-file-128", join(dir, "train.enc")), hex("00780510adc603725ec240ab979681f0"));
-    await assert.rejects(computeTag({ crypto: teaclaveFile(), input: join(dir, "train.enc") }), cryptoError("CORRUPTED"));
+    assert.deepEqual(
+      await readTag("teaclave-file-128", join(dir, "train.enc")),
+      hex("00780510adc603725ec240ab979681f0"),
+    );
+    await assert.rejects(
+      computeTag({ crypto: teaclaveFile(), input: join(dir, "train.enc") }),
+      cryptoError("CORRUPTED"),
+    );
   });
 });
 
 test("an expected tag of the wrong length is refused as an invalid argument", async () => {
   const crypto = generateFileCrypto("aes-gcm-128");
   const { ciphertext } = await encryptBuffer(crypto, pattern(10, 1));
-  await assert.rejects(decryptBuffer(crypto, ciphertext, { expectedTag: new Uint8Array(15) }), cryptoError("INVALID_ARGUMENT"));
+  await assert.rejects(
+    decryptBuffer(crypto, ciphertext, { expectedTag: new Uint8Array(15) }),
+    cryptoError("INVALID_ARGUMENT"),
+  );
 });
 
 test("teaclave-file-128 buffers need an explicit name binding (or an explicit null)", async () => {
   await assert.rejects(encryptBuffer(teaclaveFile(), pattern(10, 1)), cryptoError("INVALID_ARGUMENT"));
   const { ciphertext } = await encryptBuffer(teaclaveFile(), pattern(10, 1), { fileName: "a" });
   await assert.rejects(decryptBuffer(teaclaveFile(), ciphertext), cryptoError("INVALID_ARGUMENT"));
-  await assert.rejects(decryptBuffer(teaclaveFile(), ciphertext, { fileName: "b" }), cryptoError("NAME_MISMATCH"));
-  assert.deepEqual((await decryptBuffer(teaclaveFile(), ciphertext, { fileName: null })).plaintext, pattern(10, 1));
+  await assert.rejects(
+    decryptBuffer(teaclaveFile(), ciphertext, { fileName: "b" }),
+    cryptoError("NAME_MISMATCH"),
+  );
+  assert.deepEqual(
+    (await decryptBuffer(teaclaveFile(), ciphertext, { fileName: null })).plaintext,
+    pattern(10, 1),
+  );
 });
 
 test("buffer helpers enforce their size limit", async () => {
   const crypto = generateFileCrypto("mesatee-stream-v1");
-  await assert.rejects(encryptBuffer(crypto, new Uint8Array(2000), { maxSize: 1000 }), cryptoError("LIMIT_EXCEEDED"));
+  await assert.rejects(
+    encryptBuffer(crypto, new Uint8Array(2000), { maxSize: 1000 }),
+    cryptoError("LIMIT_EXCEEDED"),
+  );
   const { ciphertext } = await encryptBuffer(crypto, new Uint8Array(2000));
   await assert.rejects(decryptBuffer(crypto, ciphertext, { maxSize: 1000 }), cryptoError("LIMIT_EXCEEDED"));
 });
@@ -82,7 +117,8 @@ test("a Readable input of unknown length encrypts like a file, reporting progres
     const plaintext = pattern(3 * 1048576 + 5, 22);
     const crypto = generateFileCrypto("teaclave-file-128");
     const pieces: Uint8Array[] = [];
-    for (let at = 0; at < plaintext.byteLength; at += 100003) pieces.push(plaintext.subarray(at, at + 100003));
+    for (let at = 0; at < plaintext.byteLength; at += 100003)
+      pieces.push(plaintext.subarray(at, at + 100003));
     const seen: Progress[] = [];
     const { tag } = await encryptFile({
       crypto,
@@ -114,10 +150,19 @@ test("a failing input stream fails the encryption with IO_ERROR and leaves no ou
 test("missing inputs and unwritable outputs are IO_ERRORs", async () => {
   await withTempDir(async (dir) => {
     const crypto = generateFileCrypto("aes-gcm-128");
-    await assert.rejects(encryptFile({ crypto, input: join(dir, "nope"), output: join(dir, "out") }), cryptoError("IO_ERROR"));
+    await assert.rejects(
+      encryptFile({ crypto, input: join(dir, "nope"), output: join(dir, "out") }),
+      cryptoError("IO_ERROR"),
+    );
     await writeFile(join(dir, "plain"), "x");
-    await assert.rejects(encryptFile({ crypto, input: join(dir, "plain"), output: join(dir, "no/such/dir") }), cryptoError("IO_ERROR"));
-    await assert.rejects(decryptFile({ crypto, input: join(dir, "nope"), output: join(dir, "out") }), cryptoError("IO_ERROR"));
+    await assert.rejects(
+      encryptFile({ crypto, input: join(dir, "plain"), output: join(dir, "no/such/dir") }),
+      cryptoError("IO_ERROR"),
+    );
+    await assert.rejects(
+      decryptFile({ crypto, input: join(dir, "nope"), output: join(dir, "out") }),
+      cryptoError("IO_ERROR"),
+    );
   });
 });
 
@@ -128,7 +173,10 @@ test("decrypting a path replaces an existing destination only after success", as
     await encryptFile({ crypto, input: join(dir, "plain"), output: join(dir, "enc") });
     await writeFile(join(dir, "out"), "old contents");
     const wrong = { ...crypto, key: pattern(16, 3) };
-    await assert.rejects(decryptFile({ crypto: wrong, input: join(dir, "enc"), output: join(dir, "out") }), cryptoError("CORRUPTED"));
+    await assert.rejects(
+      decryptFile({ crypto: wrong, input: join(dir, "enc"), output: join(dir, "out") }),
+      cryptoError("CORRUPTED"),
+    );
     assert.equal(await readFile(join(dir, "out"), "utf8"), "old contents");
     await decryptFile({ crypto, input: join(dir, "enc"), output: join(dir, "out") });
     assert.equal(await readFile(join(dir, "out"), "utf8"), "new contents");

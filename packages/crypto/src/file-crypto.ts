@@ -114,10 +114,20 @@ async function encryptWith(request: EncryptRequest): Promise<CryptoResult> {
       return encryptGcmFile({ key: crypto.key, iv: crypto.iv, input, sink, onBytes });
     case "teaclave-file-128": {
       if (request.fileName === undefined) {
-        throw new CryptoError("INVALID_ARGUMENT", "teaclave-file-128 needs the file name to bind the file to");
+        throw new CryptoError(
+          "INVALID_ARGUMENT",
+          "teaclave-file-128 needs the file name to bind the file to",
+        );
       }
       const fileName = encodeFileName(request.fileName);
-      return writeProtectedFile({ userKey: crypto.key, fileName, input, sink, random: request.random, onBytes });
+      return writeProtectedFile({
+        userKey: crypto.key,
+        fileName,
+        input,
+        sink,
+        random: request.random,
+        onBytes,
+      });
     }
     case "mesatee-stream-v1":
       return encryptStream({
@@ -134,7 +144,11 @@ async function encryptWith(request: EncryptRequest): Promise<CryptoResult> {
   }
 }
 
-async function copyRaw(input: AsyncIterable<Uint8Array>, sink: ByteSink, onBytes: (n: number) => void): Promise<CryptoResult> {
+async function copyRaw(
+  input: AsyncIterable<Uint8Array>,
+  sink: ByteSink,
+  onBytes: (n: number) => void,
+): Promise<CryptoResult> {
   const queue = new WriteQueue(sink);
   let size = 0;
   for await (const block of input) {
@@ -206,7 +220,10 @@ async function decryptWith(request: DecryptRequest): Promise<CryptoResult> {
   }
 }
 
-function progressCounter(listener: ProgressListener | undefined, totalBytes: number | undefined): (n: number) => void {
+function progressCounter(
+  listener: ProgressListener | undefined,
+  totalBytes: number | undefined,
+): (n: number) => void {
   if (listener === undefined) return () => {};
   let processedBytes = 0;
   return (count) => {
@@ -235,7 +252,8 @@ async function* plaintextChunks(stream: Readable): AsyncGenerator<Uint8Array> {
 export async function encryptFile(options: EncryptFileOptions): Promise<CryptoResult> {
   const crypto = validateFileCrypto(options.crypto);
   if (options.chunkSize !== undefined) checkChunkSize(options.chunkSize);
-  const fileName = crypto.schema === "teaclave-file-128" ? (options.fileName ?? basename(options.output)) : undefined;
+  const fileName =
+    crypto.schema === "teaclave-file-128" ? (options.fileName ?? basename(options.output)) : undefined;
   if (fileName !== undefined) encodeFileName(fileName);
   if (typeof options.input !== "string" && !(options.input instanceof Readable)) {
     throw new CryptoError("INVALID_ARGUMENT", "input must be a file path or a Readable");
@@ -251,7 +269,8 @@ export async function encryptFile(options: EncryptFileOptions): Promise<CryptoRe
   try {
     if (typeof options.input === "string") source = await FileSource.open(options.input);
     sink = await AtomicFileSink.create(options.output);
-    const input = source !== undefined ? readBlocks(source, 0, source.size) : plaintextChunks(options.input as Readable);
+    const input =
+      source !== undefined ? readBlocks(source, 0, source.size) : plaintextChunks(options.input as Readable);
     const result = await encryptWith({
       crypto,
       input,
@@ -301,7 +320,10 @@ export async function decryptFile(options: DecryptFileOptions): Promise<CryptoRe
       };
     }
     const verifyFirst = !toPath && (crypto.schema === "aes-gcm-128" || crypto.schema === "aes-gcm-256");
-    const total = crypto.schema === "aes-gcm-128" || crypto.schema === "aes-gcm-256" ? Math.max(0, source.size - TAG_LENGTH) : undefined;
+    const total =
+      crypto.schema === "aes-gcm-128" || crypto.schema === "aes-gcm-256"
+        ? Math.max(0, source.size - TAG_LENGTH)
+        : undefined;
     const result = await decryptWith({
       crypto,
       source,
@@ -310,7 +332,10 @@ export async function decryptFile(options: DecryptFileOptions): Promise<CryptoRe
       fileName,
       verifyFirst,
       maxChunkSize: options.maxChunkSize,
-      onBytes: progressCounter(options.onProgress, total === undefined ? undefined : verifyFirst ? 2 * total : total),
+      onBytes: progressCounter(
+        options.onProgress,
+        total === undefined ? undefined : verifyFirst ? 2 * total : total,
+      ),
     });
     if (fileSink !== undefined) await fileSink.commit();
     if (streamSink !== undefined && options.endOutput !== false) await streamSink.end();
@@ -392,7 +417,10 @@ export interface DecryptBufferOptions {
 function checkBufferSize(bytes: Uint8Array, maxSize: number): void {
   if (!(bytes instanceof Uint8Array)) throw new CryptoError("INVALID_ARGUMENT", "data must be bytes");
   if (bytes.byteLength > maxSize) {
-    throw new CryptoError("LIMIT_EXCEEDED", `buffer of ${bytes.byteLength} bytes exceeds the ${maxSize}-byte limit; use the file API`);
+    throw new CryptoError(
+      "LIMIT_EXCEEDED",
+      `buffer of ${bytes.byteLength} bytes exceeds the ${maxSize}-byte limit; use the file API`,
+    );
   }
 }
 
@@ -432,7 +460,10 @@ export async function decryptBuffer(
   checkBufferSize(ciphertext, Math.max(maxSize, maxSize + NODE_SIZE * 2));
   checkExpectedTag(checked.schema, options.expectedTag);
   if (checked.schema === "teaclave-file-128" && options.fileName === undefined) {
-    throw new CryptoError("INVALID_ARGUMENT", "teaclave-file-128 needs the file name to check (or null to skip)");
+    throw new CryptoError(
+      "INVALID_ARGUMENT",
+      "teaclave-file-128 needs the file name to check (or null to skip)",
+    );
   }
   const fileName = options.fileName ?? null;
   const sink = new MemorySink(maxSize);

@@ -180,7 +180,8 @@ export class MemorySink implements PositionalSink {
   constructor(private readonly limit: number = Number.MAX_SAFE_INTEGER) {}
 
   private reserve(end: number): void {
-    if (end > this.limit) throw new CryptoError("LIMIT_EXCEEDED", `output exceeds the ${this.limit}-byte limit`);
+    if (end > this.limit)
+      throw new CryptoError("LIMIT_EXCEEDED", `output exceeds the ${this.limit}-byte limit`);
     if (end <= this.buffer.byteLength) return;
     let capacity = this.buffer.byteLength;
     while (capacity < end) capacity *= 2;

@@ -88,12 +88,27 @@ test("256 MiB stream through every format in bounded memory, encrypting and decr
 
       assert.equal(output.bytes, TOTAL, schema);
       assert.equal(output.digest(), input.digest(), `${schema} plaintext survives`);
-      for (const [phase, growth] of [["encrypt", encryptGrowth], ["decrypt", decryptGrowth]] as const) {
-        assert.ok(growth.rss < MAX_GROWTH, `${schema} ${phase}: rss grew ${(growth.rss / MiB).toFixed(1)} MiB`);
-        assert.ok(growth.arrayBuffers < MAX_GROWTH, `${schema} ${phase}: buffers grew ${(growth.arrayBuffers / MiB).toFixed(1)} MiB`);
+      for (const [phase, growth] of [
+        ["encrypt", encryptGrowth],
+        ["decrypt", decryptGrowth],
+      ] as const) {
+        assert.ok(
+          growth.rss < MAX_GROWTH,
+          `${schema} ${phase}: rss grew ${(growth.rss / MiB).toFixed(1)} MiB`,
+        );
+        assert.ok(
+          growth.arrayBuffers < MAX_GROWTH,
+          `${schema} ${phase}: buffers grew ${(growth.arrayBuffers / MiB).toFixed(1)} MiB`,
+        );
       }
       if (process.env["MESATEE_TEST_VERBOSE"]) {
-        console.log(schema, (encryptGrowth.rss / MiB).toFixed(1), (decryptGrowth.rss / MiB).toFixed(1), (encryptGrowth.arrayBuffers / MiB).toFixed(1), (decryptGrowth.arrayBuffers / MiB).toFixed(1));
+        console.log(
+          schema,
+          (encryptGrowth.rss / MiB).toFixed(1),
+          (decryptGrowth.rss / MiB).toFixed(1),
+          (encryptGrowth.arrayBuffers / MiB).toFixed(1),
+          (decryptGrowth.arrayBuffers / MiB).toFixed(1),
+        );
       }
     }
   });

@@ -74,7 +74,10 @@ export function checkPfsHeader(first: Uint8Array): Uint8Array {
 export async function readProtectedFile(options: PfsReadOptions): Promise<PfsReadResult> {
   const { source, userKey } = options;
   if (source.size < NODE_SIZE) {
-    throw new CryptoError("TRUNCATED", `teaclave-file-128 file is ${source.size} bytes, shorter than one node`);
+    throw new CryptoError(
+      "TRUNCATED",
+      `teaclave-file-128 file is ${source.size} bytes, shorter than one node`,
+    );
   }
   if (source.size % NODE_SIZE !== 0) {
     throw new CryptoError("CORRUPTED", "teaclave-file-128 file size is not a multiple of 4096");
@@ -118,7 +121,10 @@ async function readBody(options: PfsReadOptions, metadata: Buffer, gmac: Uint8Ar
   const counts = nodeCounts(size);
   const expectedLength = counts.nodes * NODE_SIZE;
   if (source.size < expectedLength) {
-    throw new CryptoError("TRUNCATED", `file has ${source.size / NODE_SIZE} nodes, its metadata needs ${counts.nodes}`);
+    throw new CryptoError(
+      "TRUNCATED",
+      `file has ${source.size / NODE_SIZE} nodes, its metadata needs ${counts.nodes}`,
+    );
   }
   if (source.size > expectedLength) {
     throw new CryptoError("CORRUPTED", "file has nodes beyond the end its metadata records");
@@ -147,7 +153,8 @@ async function readBody(options: PfsReadOptions, metadata: Buffer, gmac: Uint8Ar
         mht?.fill(0);
         mht = openNode(entry.subarray(0, 16), entry.subarray(16, 32), ciphertext);
         entry.fill(0);
-        if (mht === undefined) throw new CryptoError("CORRUPTED", `MHT node ${m} failed authentication: tampered file`);
+        if (mht === undefined)
+          throw new CryptoError("CORRUPTED", `MHT node ${m} failed authentication: tampered file`);
         for (let slot = 0; slot < CHILDREN_PER_MHT; slot++) {
           const child = m * CHILDREN_PER_MHT + 1 + slot;
           if (child >= mhtNodes) break;
@@ -159,7 +166,8 @@ async function readBody(options: PfsReadOptions, metadata: Buffer, gmac: Uint8Ar
       }
       const at = (n % DATA_PER_MHT) * ENTRY_SIZE;
       const plaintext = openNode(mht!.subarray(at, at + 16), mht!.subarray(at + 16, at + 32), ciphertext);
-      if (plaintext === undefined) throw new CryptoError("CORRUPTED", `data node ${n} failed authentication: tampered file`);
+      if (plaintext === undefined)
+        throw new CryptoError("CORRUPTED", `data node ${n} failed authentication: tampered file`);
       const length = n === dataNodes - 1 ? size - META_DATA_SIZE - n * NODE_SIZE : NODE_SIZE;
       await queue.push(length === NODE_SIZE ? plaintext : plaintext.subarray(0, length));
       options.onBytes?.(length);

@@ -26,7 +26,11 @@ test("each schema accepts exactly its key and IV lengths", () => {
     ["mesatee-stream-v1", 32, 12],
   ];
   for (const [schema, key, iv] of accepted) {
-    assert.equal(code(() => validateFileCrypto({ schema, key: bytes(key), iv: bytes(iv) })), undefined, schema);
+    assert.equal(
+      code(() => validateFileCrypto({ schema, key: bytes(key), iv: bytes(iv) })),
+      undefined,
+      schema,
+    );
   }
   const refused: Array<[string, number, number, CryptoErrorCode]> = [
     ["aes-gcm-128", 32, 12, "INVALID_KEY"],
@@ -41,15 +45,31 @@ test("each schema accepts exactly its key and IV lengths", () => {
     ["aes-gcm-512", 16, 12, "UNSUPPORTED_SCHEMA"],
   ];
   for (const [schema, key, iv, expected] of refused) {
-    assert.equal(code(() => validateFileCrypto({ schema, key: bytes(key), iv: bytes(iv) })), expected, `${schema} ${key} ${iv}`);
+    assert.equal(
+      code(() => validateFileCrypto({ schema, key: bytes(key), iv: bytes(iv) })),
+      expected,
+      `${schema} ${key} ${iv}`,
+    );
   }
 });
 
 test("a descriptor that is not bytes is refused with a typed error", () => {
-  assert.equal(code(() => validateFileCrypto(null)), "INVALID_ARGUMENT");
-  assert.equal(code(() => validateFileCrypto({ schema: "aes-gcm-128", key: "00".repeat(16), iv: bytes(12) })), "INVALID_KEY");
-  assert.equal(code(() => validateFileCrypto({ schema: "aes-gcm-128", key: bytes(16), iv: [1, 2] })), "INVALID_IV");
-  assert.equal(code(() => validateFileCrypto({ schema: 7, key: bytes(16), iv: bytes(12) })), "UNSUPPORTED_SCHEMA");
+  assert.equal(
+    code(() => validateFileCrypto(null)),
+    "INVALID_ARGUMENT",
+  );
+  assert.equal(
+    code(() => validateFileCrypto({ schema: "aes-gcm-128", key: "00".repeat(16), iv: bytes(12) })),
+    "INVALID_KEY",
+  );
+  assert.equal(
+    code(() => validateFileCrypto({ schema: "aes-gcm-128", key: bytes(16), iv: [1, 2] })),
+    "INVALID_IV",
+  );
+  assert.equal(
+    code(() => validateFileCrypto({ schema: 7, key: bytes(16), iv: bytes(12) })),
+    "UNSUPPORTED_SCHEMA",
+  );
 });
 
 test("validateFileCrypto copies the key so later changes to the caller's buffer do not leak in", () => {
@@ -73,7 +93,8 @@ test("hex parsing refuses odd lengths and non-hex without echoing the value", ()
   for (const bad of ["0", "zz", "00 11", "secretkeyvalue!"]) {
     assert.throws(
       () => fromHex(bad, "key", "INVALID_KEY"),
-      (error: unknown) => error instanceof CryptoError && error.code === "INVALID_KEY" && !error.message.includes(bad),
+      (error: unknown) =>
+        error instanceof CryptoError && error.code === "INVALID_KEY" && !error.message.includes(bad),
     );
   }
 });

@@ -48,7 +48,10 @@ export function isFileSchema(value: unknown): value is FileSchema {
 export function parseFileSchema(value: unknown): FileSchema {
   if (!isFileSchema(value)) {
     const shown = typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : typeof value;
-    throw new CryptoError("UNSUPPORTED_SCHEMA", `unsupported file schema ${shown} (expected one of ${FILE_SCHEMAS.join(", ")})`);
+    throw new CryptoError(
+      "UNSUPPORTED_SCHEMA",
+      `unsupported file schema ${shown} (expected one of ${FILE_SCHEMAS.join(", ")})`,
+    );
   }
   return value;
 }

@@ -62,7 +62,7 @@ function deriveKeys(userKey: Uint8Array, iv: Uint8Array, header: Uint8Array, alg
 
 function nonce(keys: FileKeys, index: number): Buffer {
   const value = Buffer.from(keys.nonceBase);
-  const low = value.readUInt32BE(8) ^ index % 2 ** 32;
+  const low = value.readUInt32BE(8) ^ (index % 2 ** 32);
   const high = value.readUInt32BE(4) ^ Math.floor(index / 2 ** 32);
   value.writeUInt32BE(low >>> 0, 8);
   value.writeUInt32BE(high >>> 0, 4);
@@ -95,7 +95,9 @@ export interface StreamEncryptOptions {
   onBytes?: (count: number) => void;
 }
 
-export async function encryptStream(options: StreamEncryptOptions): Promise<{ tag: Uint8Array; size: number }> {
+export async function encryptStream(
+  options: StreamEncryptOptions,
+): Promise<{ tag: Uint8Array; size: number }> {
   const chunkSize = options.chunkSize ?? DEFAULT_STREAM_CHUNK_SIZE;
   checkChunkSize(chunkSize);
   const algorithmId = options.key.byteLength === 32 ? 2 : 1;
@@ -114,7 +116,9 @@ export async function encryptStream(options: StreamEncryptOptions): Promise<{ ta
   let previousTag: Uint8Array = new Uint8Array(TAG_LENGTH);
   const seal = async (plaintext: Uint8Array, final: boolean): Promise<void> => {
     if (index >= MAX_STREAM_CHUNKS) throw new CryptoError("LIMIT_EXCEEDED", "file has too many chunks");
-    const cipher = createCipheriv(keys.algorithm, keys.key, nonce(keys, index), { authTagLength: TAG_LENGTH });
+    const cipher = createCipheriv(keys.algorithm, keys.key, nonce(keys, index), {
+      authTagLength: TAG_LENGTH,
+    });
     cipher.setAAD(aad(final, previousTag));
     for (let offset = 0; offset < plaintext.byteLength; offset += CIPHER_SLICE) {
       await queue.push(cipher.update(plaintext.subarray(offset, offset + CIPHER_SLICE)));
@@ -179,7 +183,10 @@ async function readLayout(options: StreamDecryptOptions): Promise<Layout> {
   const { source } = options;
   const prefix = await source.read(0, Math.min(source.size, STREAM_HEADER_SIZE));
   const magicBytes = Math.min(prefix.byteLength, STREAM_MAGIC.byteLength);
-  if (!asBuffer(prefix).subarray(0, magicBytes).equals(STREAM_MAGIC.subarray(0, magicBytes)) || prefix.byteLength === 0) {
+  if (
+    !asBuffer(prefix).subarray(0, magicBytes).equals(STREAM_MAGIC.subarray(0, magicBytes)) ||
+    prefix.byteLength === 0
+  ) {
     throw new CryptoError("CORRUPTED", "not a mesatee-stream-v1 file (bad magic)");
   }
   if (prefix.byteLength < STREAM_HEADER_SIZE) {
@@ -197,9 +204,13 @@ async function readLayout(options: StreamDecryptOptions): Promise<Layout> {
   const chunkSize = header.readUInt32LE(12);
   const maxChunkSize = options.maxChunkSize ?? MAX_STREAM_CHUNK_SIZE;
   if (chunkSize > maxChunkSize) {
-    throw new CryptoError("LIMIT_EXCEEDED", `file declares ${chunkSize}-byte chunks, above the ${maxChunkSize}-byte limit`);
+    throw new CryptoError(
+      "LIMIT_EXCEEDED",
+      `file declares ${chunkSize}-byte chunks, above the ${maxChunkSize}-byte limit`,
+    );
   }
-  if (chunkSize < MIN_STREAM_CHUNK_SIZE) throw new CryptoError("CORRUPTED", "mesatee-stream-v1 chunk size is invalid");
+  if (chunkSize < MIN_STREAM_CHUNK_SIZE)
+    throw new CryptoError("CORRUPTED", "mesatee-stream-v1 chunk size is invalid");
   if (options.key.byteLength !== algorithm.keyLength) {
     throw new CryptoError(
       "WRONG_KEY",
@@ -218,13 +229,17 @@ async function readLayout(options: StreamDecryptOptions): Promise<Layout> {
   const full = Math.floor((body - TAG_LENGTH) / stride);
   const finalLength = body - TAG_LENGTH - full * stride;
   // A final chunk is always shorter than chunk_size; a whole one in its place means it was cut off.
-  if (finalLength === chunkSize) throw new CryptoError("TRUNCATED", "mesatee-stream-v1 file ends without its final chunk");
-  if (finalLength > chunkSize) throw new CryptoError("CORRUPTED", "mesatee-stream-v1 file has a malformed last chunk");
+  if (finalLength === chunkSize)
+    throw new CryptoError("TRUNCATED", "mesatee-stream-v1 file ends without its final chunk");
+  if (finalLength > chunkSize)
+    throw new CryptoError("CORRUPTED", "mesatee-stream-v1 file has a malformed last chunk");
   if (full + 1 > MAX_STREAM_CHUNKS) throw new CryptoError("LIMIT_EXCEEDED", "file has too many chunks");
   return { chunkSize, keys, chunks: full + 1, finalLength };
 }
 
-export async function decryptStream(options: StreamDecryptOptions): Promise<{ tag: Uint8Array; size: number }> {
+export async function decryptStream(
+  options: StreamDecryptOptions,
+): Promise<{ tag: Uint8Array; size: number }> {
   const { source } = options;
   const layout = await readLayout(options);
   const { keys, chunkSize } = layout;
@@ -242,7 +257,9 @@ export async function decryptStream(options: StreamDecryptOptions): Promise<{ ta
       const final = index === layout.chunks - 1;
       const length = block.byteLength - TAG_LENGTH;
       const tag = block.subarray(length);
-      const decipher = createDecipheriv(keys.algorithm, keys.key, nonce(keys, index), { authTagLength: TAG_LENGTH });
+      const decipher = createDecipheriv(keys.algorithm, keys.key, nonce(keys, index), {
+        authTagLength: TAG_LENGTH,
+      });
       decipher.setAAD(aad(final, previousTag));
       decipher.setAuthTag(tag);
       // Plaintext of a chunk is held back until the chunk's tag has verified.

@@ -57,8 +57,10 @@ export async function listDir(dir: string): Promise<string[]> {
 /** An assert.rejects matcher for a CryptoError with `code`. */
 export function cryptoError(code: CryptoErrorCode): (error: unknown) => boolean {
   return (error) => {
-    if (!(error instanceof CryptoError)) throw new Error(`expected CryptoError ${code}, got ${String(error)}`);
-    if (error.code !== code) throw new Error(`expected CryptoError ${code}, got ${error.code}: ${error.message}`);
+    if (!(error instanceof CryptoError))
+      throw new Error(`expected CryptoError ${code}, got ${String(error)}`);
+    if (error.code !== code)
+      throw new Error(`expected CryptoError ${code}, got ${error.code}: ${error.message}`);
     return true;
   };
 }
