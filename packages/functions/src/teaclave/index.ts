@@ -10,6 +10,7 @@ import { onlineDecrypt } from "./online-decrypt.js";
 import { orderedSetIntersect } from "./ordered-set-intersect.js";
 import { orderedSetJoin } from "./ordered-set-join.js";
 import { passwordCheck } from "./password-check.js";
+import { principalComponentsAnalysis } from "./principal-components-analysis.js";
 import { privateJoinAndCompute } from "./private-join-and-compute.js";
 import { rsaSign } from "./rsa-sign.js";
 
@@ -25,5 +26,6 @@ export const teaclaveFunctions: readonly BuiltinFunction[] = [
   orderedSetJoin,
   privateJoinAndCompute,
   rsaSign,
+  principalComponentsAnalysis,
   copy,
 ];
