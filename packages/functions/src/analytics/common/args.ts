@@ -67,6 +67,41 @@ export class ArgReader {
     return found;
   }
 
+  /**
+   * An optional matrix given as a JSON array of equally long arrays of numbers (or as that JSON text, since
+   * Teaclave's argument values are strings), at most `maxRows` × `maxCols`.
+   */
+  matrix(
+    name: string,
+    maxRows: number,
+    maxCols: number,
+  ): { rows: number; cols: number; data: Float64Array } | undefined {
+    if (!this.has(name)) return undefined;
+    let raw = this.args[name];
+    if (typeof raw === "string") {
+      try {
+        raw = JSON.parse(raw);
+      } catch {
+        throw invalid(name, "must be a JSON array of arrays of numbers");
+      }
+    }
+    const shape = `an array of 1 to ${maxRows} arrays of 1 to ${maxCols} numbers, all of the same length`;
+    if (!Array.isArray(raw) || raw.length === 0 || raw.length > maxRows)
+      throw invalid(name, `must be ${shape}`);
+    const first: unknown = raw[0];
+    const cols = Array.isArray(first) ? first.length : 0;
+    if (cols === 0 || cols > maxCols) throw invalid(name, `must be ${shape}`);
+    const data = new Float64Array(raw.length * cols);
+    raw.forEach((r: unknown, i) => {
+      if (!Array.isArray(r) || r.length !== cols) throw invalid(name, `must be ${shape}`);
+      r.forEach((v: unknown, j) => {
+        if (typeof v !== "number" || !Number.isFinite(v)) throw invalid(name, `must be ${shape}`);
+        data[i * cols + j] = v;
+      });
+    });
+    return { rows: raw.length, cols, data };
+  }
+
   /** Refuses every argument that was never asked for. Call after reading all arguments. */
   finish(): void {
     const unknown = Object.keys(this.args).filter((k) => !this.used.has(k));
