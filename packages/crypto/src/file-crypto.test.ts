@@ -182,3 +182,37 @@ test("decrypting a path replaces an existing destination only after success", as
     assert.equal(await readFile(join(dir, "out"), "utf8"), "new contents");
   });
 });
+
+test("encrypting into a Writable gives the bytes a path would get; teaclave-file-128 needs a path", async () => {
+  await withTempDir(async (dir) => {
+    const plaintext = pattern(1048576 + 999, 23);
+    await writeFile(join(dir, "plain"), plaintext);
+    for (const schema of ["aes-gcm-128", "mesatee-stream-v1", "raw"] as const) {
+      const crypto = generateFileCrypto(schema);
+      const sink = new Collector();
+      const { tag } = await encryptFile({ crypto, input: join(dir, "plain"), output: sink });
+      assert.ok(sink.ended, schema);
+      await writeFile(join(dir, "streamed"), sink.bytes());
+      const back = new Collector();
+      await decryptFile({
+        crypto,
+        input: join(dir, "streamed"),
+        output: back,
+        ...(tag ? { expectedTag: tag } : {}),
+      });
+      assert.ok(back.bytes().equals(plaintext), schema);
+      if (schema === "aes-gcm-128") {
+        await encryptFile({ crypto, input: join(dir, "plain"), output: join(dir, "to-path") });
+        assert.ok((await readFile(join(dir, "to-path"))).equals(sink.bytes()));
+      }
+    }
+    await assert.rejects(
+      encryptFile({
+        crypto: generateFileCrypto("teaclave-file-128"),
+        input: join(dir, "plain"),
+        output: new Collector(),
+      }),
+      cryptoError("INVALID_ARGUMENT"),
+    );
+  });
+});

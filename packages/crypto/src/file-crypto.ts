@@ -59,7 +59,8 @@ export interface CryptoResult {
 export interface EncryptFileOptions {
   crypto: FileCrypto;
   input: string | Readable;
-  output: string;
+  /** A path (written atomically) or a Writable (ended when done, destroyed on failure). */
+  output: string | Writable;
   /** teaclave-file-128: the name stored in (and bound to) the file; default basename(output). */
   fileName?: string | undefined;
   /** mesatee-stream-v1: plaintext bytes per chunk (default 1 MiB). */
@@ -248,13 +249,27 @@ async function* plaintextChunks(stream: Readable): AsyncGenerator<Uint8Array> {
 // ---------------------------------------------------------------------------------------------
 // File API
 
-/** Encrypts a file or stream into `output` (written atomically) and returns the tag. */
+/** Adapts an append-only sink to the PositionalSink the encoders take; positional use is a bug. */
+function sequentialOnly(sink: ByteSink): PositionalSink {
+  const refuse = (): Promise<never> =>
+    Promise.reject(new CryptoError("INVALID_ARGUMENT", "this output cannot be written out of order"));
+  return { write: (chunks) => sink.write(chunks), writeAt: refuse, readAt: refuse };
+}
+
+/** Encrypts a file or stream into a path (written atomically) or a Writable; returns the tag. */
 export async function encryptFile(options: EncryptFileOptions): Promise<CryptoResult> {
   const crypto = validateFileCrypto(options.crypto);
   if (options.chunkSize !== undefined) checkChunkSize(options.chunkSize);
-  const fileName =
-    crypto.schema === "teaclave-file-128" ? (options.fileName ?? basename(options.output)) : undefined;
-  if (fileName !== undefined) encodeFileName(fileName);
+  const output = options.output;
+  let fileName: string | undefined;
+  if (crypto.schema === "teaclave-file-128") {
+    // Its MHT nodes are sealed last, at earlier offsets, so it needs a seekable file.
+    if (typeof output !== "string") {
+      throw new CryptoError("INVALID_ARGUMENT", "teaclave-file-128 can only be written to a file path");
+    }
+    fileName = options.fileName ?? basename(output);
+    encodeFileName(fileName);
+  }
   if (typeof options.input !== "string" && !(options.input instanceof Readable)) {
     throw new CryptoError("INVALID_ARGUMENT", "input must be a file path or a Readable");
   }
@@ -264,30 +279,35 @@ export async function encryptFile(options: EncryptFileOptions): Promise<CryptoRe
   const stream = typeof options.input === "string" ? undefined : options.input;
   const swallow = (): void => {};
   stream?.on("error", swallow);
+  const streamSink = typeof output === "string" ? undefined : new WritableSink(output);
   let source: FileSource | undefined;
-  let sink: AtomicFileSink | undefined;
+  let fileSink: AtomicFileSink | undefined;
   try {
     if (typeof options.input === "string") source = await FileSource.open(options.input);
-    sink = await AtomicFileSink.create(options.output);
+    if (typeof output === "string") fileSink = await AtomicFileSink.create(output);
     const input =
       source !== undefined ? readBlocks(source, 0, source.size) : plaintextChunks(options.input as Readable);
     const result = await encryptWith({
       crypto,
       input,
-      sink,
+      sink: fileSink ?? sequentialOnly(streamSink!),
       fileName,
       chunkSize: options.chunkSize,
       random: options.random ?? defaultRandom,
       onBytes: progressCounter(options.onProgress, source?.size),
     });
-    await sink.commit();
+    await fileSink?.commit();
+    if (streamSink !== undefined) await streamSink.end();
     return result;
   } catch (error) {
-    await sink?.abort();
+    const failure = ioError("encryption failed", error);
+    await fileSink?.abort();
     stream?.destroy();
-    throw ioError("encryption failed", error);
+    streamSink?.destroy(failure);
+    throw failure;
   } finally {
     stream?.off("error", swallow);
+    streamSink?.release();
     await source?.close();
   }
 }
