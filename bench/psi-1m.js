@@ -61,9 +61,15 @@ try {
   const textTime = await measure("text", hexOne, hexTwo);
   console.log(`PSI ${n} × ${n} identifiers, median of ${runs} runs (results identical to the C reference)`);
   console.log(`  C sort-merge (qsort+memcmp, cc -O2), sort+merge only: ${c.toFixed(0)} ms`);
-  console.log(`  builtin-psi binary, whole function: ${binary.toFixed(0)} ms  (ratio to C ${(binary / c).toFixed(2)})`);
-  console.log(`  builtin-psi hex lines, whole function: ${hexTime.toFixed(0)} ms  (ratio to C ${(hexTime / c).toFixed(2)})`);
-  console.log(`  builtin-psi text lines (SHA-256 each), whole function: ${textTime.toFixed(0)} ms  (ratio to C ${(textTime / c).toFixed(2)})`);
+  console.log(
+    `  builtin-psi binary, whole function: ${binary.toFixed(0)} ms  (ratio to C ${(binary / c).toFixed(2)})`,
+  );
+  console.log(
+    `  builtin-psi hex lines, whole function: ${hexTime.toFixed(0)} ms  (ratio to C ${(hexTime / c).toFixed(2)})`,
+  );
+  console.log(
+    `  builtin-psi text lines (SHA-256 each), whole function: ${textTime.toFixed(0)} ms  (ratio to C ${(textTime / c).toFixed(2)})`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -89,6 +89,12 @@ export function kmeansPlusPlus(data: Table, k: number, random: SeededRandom): Fl
   return centers;
 }
 
+/**
+ * Lloyd's iterations, with Hamerly's bounds to skip distance computations that cannot change a label: for
+ * each point an upper bound on the distance to its own center and a lower bound on the distance to any
+ * other. The labels are exactly those of plain Lloyd (a point is skipped only when its center is strictly
+ * nearest, with a margin for rounding); only the work differs.
+ */
 function lloyd(
   data: Table,
   centers: Float64Array,
@@ -100,14 +106,27 @@ function lloyd(
   const { rows: n, cols: d, data: x } = data;
   const labels = new Int32Array(n);
   const previous = new Int32Array(n).fill(-1);
-  const distances = new Float64Array(n);
+  const upper = new Float64Array(n);
+  const lower = new Float64Array(n);
   const sums = new Float64Array(k * d);
   const counts = new Float64Array(k);
+  const moved = new Float64Array(k);
+  const separation = new Float64Array(k);
   let converged = false;
   let iterations = 0;
   for (; iterations < maxIter;) {
     throwIfCancelled(signal);
-    assign(x, n, d, centers, k, labels, distances);
+    if (iterations === 0) for (let i = 0; i < n; i++) nearestTwo(x, i, d, centers, k, labels, upper, lower);
+    else {
+      halfSeparation(centers, k, d, separation);
+      for (let i = 0; i < n; i++) {
+        const bound = Math.max(separation[labels[i]!]!, lower[i]!) * (1 - 1e-9);
+        if (upper[i]! < bound) continue;
+        upper[i] = Math.sqrt(squaredDistance(x, i * d, centers, labels[i]! * d, d));
+        if (upper[i]! < bound) continue;
+        nearestTwo(x, i, d, centers, k, labels, upper, lower);
+      }
+    }
     sums.fill(0);
     counts.fill(0);
     for (let i = 0; i < n; i++) {
@@ -115,15 +134,25 @@ function lloyd(
       counts[c]!++;
       for (let j = 0, s = c * d, p = i * d; j < d; j++) sums[s + j]! += x[p + j]!;
     }
-    relocateEmptyClusters(x, d, labels, distances, sums, counts);
+    if (counts.includes(0)) relocateEmptyClusters(x, d, centers, labels, sums, counts);
     let shift = 0;
-    for (let c = 0; c < k; c++)
+    let maxMove = 0;
+    for (let c = 0; c < k; c++) {
+      let move = 0;
       for (let j = 0; j < d; j++) {
         // A cluster left empty by a relocation keeps its (zero) sum as center, as scikit-learn does.
         const updated = counts[c]! > 0 ? sums[c * d + j]! / counts[c]! : sums[c * d + j]!;
-        shift += (updated - centers[c * d + j]!) ** 2;
+        move += (updated - centers[c * d + j]!) ** 2;
         centers[c * d + j] = updated;
       }
+      shift += move;
+      moved[c] = Math.sqrt(move);
+      maxMove = Math.max(maxMove, moved[c]!);
+    }
+    for (let i = 0; i < n; i++) {
+      upper[i]! += moved[labels[i]!]!;
+      lower[i]! -= maxMove;
+    }
     iterations++;
     if (sameLabels(labels, previous)) {
       converged = true;
@@ -133,10 +162,48 @@ function lloyd(
     previous.set(labels);
   }
   // Unless the labels were already stable, label the points once more against the final centers.
-  if (!converged) assign(x, n, d, centers, k, labels, distances);
+  if (!converged) for (let i = 0; i < n; i++) nearestTwo(x, i, d, centers, k, labels, upper, lower);
   let inertia = 0;
-  for (let i = 0; i < n; i++) inertia += distances[i]!;
+  for (let i = 0; i < n; i++) inertia += squaredDistance(x, i * d, centers, labels[i]! * d, d);
   return { k, cols: d, centers, inertia, iterations, labels };
+}
+
+/** Labels point i with its nearest center (lowest index on a tie); sets both bounds exactly. */
+function nearestTwo(
+  x: Float64Array,
+  i: number,
+  d: number,
+  centers: Float64Array,
+  k: number,
+  labels: Int32Array,
+  upper: Float64Array,
+  lower: Float64Array,
+): void {
+  let best = 0;
+  let first = Infinity;
+  let second = Infinity;
+  for (let c = 0; c < k; c++) {
+    const dist = squaredDistance(x, i * d, centers, c * d, d);
+    if (dist < first) {
+      second = first;
+      first = dist;
+      best = c;
+    } else if (dist < second) second = dist;
+  }
+  labels[i] = best;
+  upper[i] = Math.sqrt(first);
+  lower[i] = Math.sqrt(second);
+}
+
+/** Half the distance from each center to its nearest other center: closer than that, a point is its. */
+function halfSeparation(centers: Float64Array, k: number, d: number, out: Float64Array): void {
+  out.fill(Infinity);
+  for (let a = 0; a < k; a++)
+    for (let b = a + 1; b < k; b++) {
+      const half = Math.sqrt(squaredDistance(centers, a * d, centers, b * d, d)) / 2;
+      if (half < out[a]!) out[a] = half;
+      if (half < out[b]!) out[b] = half;
+    }
 }
 
 /** Labels each point with its nearest center (the lowest index on a tie); distances get the squared distance. */
@@ -164,18 +231,18 @@ export function assign(
   }
 }
 
-/** An empty cluster takes over the point farthest from its own center (scikit-learn's rule). */
+/** An empty cluster takes over the point farthest from its own (old) center, as scikit-learn does. */
 function relocateEmptyClusters(
   x: Float64Array,
   d: number,
+  centers: Float64Array,
   labels: Int32Array,
-  distances: Float64Array,
   sums: Float64Array,
   counts: Float64Array,
 ): void {
   const empty: number[] = [];
   counts.forEach((count, c) => count === 0 && empty.push(c));
-  if (empty.length === 0) return;
+  const distances = Float64Array.from(labels, (c, i) => squaredDistance(x, i * d, centers, c * d, d));
   const farthest = Array.from(distances.keys())
     .sort((a, b) => distances[b]! - distances[a]! || a - b)
     .slice(0, empty.length);
