@@ -3,6 +3,7 @@
 import type { BuiltinFunction } from "../types.js";
 import { copy } from "./copy.js";
 import { echo } from "./echo.js";
+import { faceDetection } from "./face-detection.js";
 import { gbdtPredict } from "./gbdt-predict.js";
 import { gbdtTrain } from "./gbdt-train.js";
 import { logisticRegressionPredict, logisticRegressionTrain } from "./logistic-regression.js";
@@ -27,5 +28,6 @@ export const teaclaveFunctions: readonly BuiltinFunction[] = [
   privateJoinAndCompute,
   rsaSign,
   principalComponentsAnalysis,
+  faceDetection,
   copy,
 ];
