@@ -1,10 +1,12 @@
 // MesaTEE's analytics functions: the catalogue entries and the factories that take explicit limits.
 import type { BuiltinFunction } from "../types.js";
 import { createKMeansFunction } from "./kmeans.js";
+import { createLinearRegressionFunction } from "./linear-regression.js";
 import { createPsiFunction } from "./psi/psi.js";
 
 export { createKMeansFunction } from "./kmeans.js";
+export { createLinearRegressionFunction } from "./linear-regression.js";
 export { createPsiFunction, DEFAULT_PSI_LIMITS, type PsiLimits } from "./psi/psi.js";
 
 /** MesaTEE's own built-in functions with their default limits, for the registry. */
-export const analyticsFunctions: readonly BuiltinFunction[] = [createPsiFunction(), createKMeansFunction()];
+export const analyticsFunctions: readonly BuiltinFunction[] = [createPsiFunction(), createKMeansFunction(), createLinearRegressionFunction()];
