@@ -1,0 +1,341 @@
+#!/usr/bin/env node
+// Control-plane benchmark: how fast the public gRPC API serves a user's round of calls, against a trivial
+// echo service on the same stack, measured in the same run.
+//
+//   npx tsc -b packages/platform && node bench/control-plane.js [--concurrency 1,8,32] [--duration 5]
+//       [--warmup 1] [--json results.json]
+//
+// The servers run in a child process (an all-in-one platform in a temporary data directory on loopback,
+// with the default argon2id parameters, and the echo server), the clients in this one, so client and
+// server do not share an event loop. Each concurrency level N uses N clients, each with its own HTTP/2
+// connections and its own FunctionOwner and DataOwner accounts. Phases per level, each `duration`
+// seconds after `warmup` seconds that are not recorded:
+//   echo         GetTask against a server that answers from memory: http2.createSecureServer +
+//                connectNodeAdapter (the platform's own server code), gRPC, TLS, the same client transport.
+//   with login   login + register function + create task + get task, repeated.
+//   tokens kept  register function + create task + get task, repeated, with the token of one login (what a
+//                client normally does: a token is valid for 24 h).
+import { fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const ROOT = new URL("..", import.meta.url);
+const load = async (path) => {
+  try {
+    return await import(new URL(path, ROOT).href);
+  } catch (error) {
+    console.error(
+      `cannot load ${path}: build first with \`npx tsc -b packages/platform\` (${error.message})`,
+    );
+    process.exit(1);
+  }
+};
+const platformPkg = await load("packages/platform/dist/index.js");
+const sdk = await load("packages/sdk/dist/index.js");
+// The echo server uses the platform's own server code, so the only difference is what the handler does.
+const { startRpcServer } = await load("packages/platform/dist/server/rpc-server.js");
+const { createSelfSignedIdentity } = await load("packages/platform/dist/server/tls.js");
+const { DEFAULT_PASSWORD_HASHING } = await load(
+  "packages/platform/dist/services/authentication/passwords.js",
+);
+
+const { values: opts } = parseArgs({
+  options: {
+    concurrency: { type: "string", default: "1,8,32" },
+    duration: { type: "string", default: "5" },
+    warmup: { type: "string", default: "1" },
+    json: { type: "string" },
+    serve: { type: "boolean", default: false },
+  },
+});
+
+const PASSWORD = "bench-user-password";
+const GROUP = "bench";
+
+// ---------------------------------------------------------------------------------------------------
+// Server side (child process)
+
+/** The echo answer: a GetTaskResponse shaped like the platform's for the tasks this benchmark creates. */
+function echoTask(taskId) {
+  return {
+    taskId,
+    creator: "bench_do_0",
+    functionId: "function-00000000-0000-4000-8000-000000000000",
+    functionOwner: "bench_fo_0",
+    functionArguments: JSON.stringify({ order: "descending", limit: "10" }),
+    inputsOwnership: [{ dataName: "input_data", uids: ["bench_do_0"] }],
+    outputsOwnership: [{ dataName: "output_result", uids: ["bench_do_0"] }],
+    participants: ["bench_do_0"],
+    status: sdk.common.TaskStatus.Created,
+    result: {},
+  };
+}
+
+async function serve() {
+  const dataDir = mkdtempSync(join(tmpdir(), "mesatee-bench-"));
+  const adminPassword = randomBytes(16).toString("hex");
+  // No passwordHashing override: the service's defaults (argon2id) apply.
+  const config = platformPkg.defaultConfig({ dataDir, authPort: 0, frontendPort: 0, adminPassword });
+  const platform = await platformPkg.startPlatform(config);
+  const echoIdentity = await createSelfSignedIdentity(config.tlsHosts);
+  const echo = await startRpcServer({
+    host: config.host,
+    port: 0,
+    tls: echoIdentity,
+    maxMessageBytes: config.maxMessageBytes,
+    routes: (router) =>
+      router.rpc(sdk.frontend.TeaclaveFrontend.method.getTask, (req) => echoTask(req.taskId)),
+  });
+  let stopping;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await Promise.all([echo.close(), platform.close()]);
+      rmSync(dataDir, { recursive: true, force: true });
+      process.exit(0);
+    })());
+  process.on("message", (m) => m?.type === "stop" && stop());
+  process.on("disconnect", stop);
+  process.send({
+    type: "ready",
+    authenticationUrl: platform.authenticationUrl,
+    frontendUrl: platform.frontendUrl,
+    ca: platform.serverCertificate,
+    echoUrl: echo.url,
+    echoCa: echoIdentity.cert,
+    adminId: platformPkg.ADMIN_ID,
+    adminPassword,
+    passwordHashing: config.authentication.passwordHashing ?? DEFAULT_PASSWORD_HASHING,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Measurement
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function summarize(samples, seconds) {
+  const sorted = Float64Array.from(samples).sort();
+  return {
+    calls: sorted.length,
+    perSecond: sorted.length / seconds,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+  };
+}
+
+/**
+ * Runs `round(worker, record)` in a loop on every worker until `duration` has passed; calls that start
+ * during the warmup are not recorded. Returns per-operation and overall stats.
+ */
+async function runPhase(workers, round, { warmupMs, durationMs }) {
+  const samples = new Map();
+  const all = [];
+  const start = performance.now();
+  const measureFrom = start + warmupMs;
+  const end = measureFrom + durationMs;
+  let lastDone = measureFrom;
+  const timed = async (op, call) => {
+    const t0 = performance.now();
+    const result = await call();
+    const t1 = performance.now();
+    if (t0 >= measureFrom) {
+      if (!samples.has(op)) samples.set(op, []);
+      samples.get(op).push(t1 - t0);
+      all.push(t1 - t0);
+      lastDone = Math.max(lastDone, t1);
+    }
+    return result;
+  };
+  await Promise.all(
+    workers.map(async (w) => {
+      while (performance.now() < end) await round(w, timed);
+    }),
+  );
+  const seconds = (lastDone - measureFrom) / 1000;
+  const ops = Object.fromEntries([...samples].map(([op, s]) => [op, summarize(s, seconds)]));
+  return { seconds, ops, overall: summarize(all, seconds) };
+}
+
+const functionRequest = {
+  name: "bench-function",
+  description: "control-plane benchmark",
+  executorType: "builtin",
+  public: true,
+  arguments: [
+    { key: "order", defaultValue: "ascending", allowOverwrite: true },
+    { key: "limit", defaultValue: "10", allowOverwrite: false },
+  ],
+  inputs: [{ name: "input_data", description: "input" }],
+  outputs: [{ name: "output_result", description: "output" }],
+  usageQuota: -1,
+};
+
+async function round(w, timed, { login }) {
+  if (login) await timed("login", () => w.dataOwner.login(w.dataOwnerId, PASSWORD));
+  const { functionId } = await timed("register_function", () =>
+    w.functionOwner.frontend.registerFunction(functionRequest),
+  );
+  const { taskId } = await timed("create_task", () =>
+    w.dataOwner.frontend.createTask({
+      functionId,
+      functionArguments: JSON.stringify({ order: "descending" }),
+      executor: "builtin",
+      inputsOwnership: [{ dataName: "input_data", uids: [w.dataOwnerId] }],
+      outputsOwnership: [{ dataName: "output_result", uids: [w.dataOwnerId] }],
+    }),
+  );
+  const task = await timed("get_task", () => w.dataOwner.frontend.getTask({ taskId }));
+  if (task.taskId !== taskId || task.status !== sdk.common.TaskStatus.Created)
+    throw new Error(`unexpected task ${taskId}`);
+}
+
+async function echoRound(w, timed) {
+  const taskId = `task-${w.index}`;
+  const task = await timed("echo", () => w.echo.frontend.getTask({ taskId }));
+  if (task.taskId !== taskId) throw new Error("echo answered another request");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Report
+
+const ms = (x) => (Number.isFinite(x) ? x.toFixed(2) : "-");
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : "-");
+const rate = (x) => x.toFixed(0);
+
+function table(level, echo, withLogin, tokensKept) {
+  const e = echo.overall;
+  const rows = [
+    "| phase | operation | calls | calls/s | p50 ms | p99 ms | p50 / echo | p99 / echo |",
+    "|---|---|---:|---:|---:|---:|---:|---:|",
+  ];
+  const row = (phase, op, s) =>
+    rows.push(
+      `| ${phase} | ${op} | ${s.calls} | ${rate(s.perSecond)} | ${ms(s.p50)} | ${ms(s.p99)} | ${ratio(s.p50, e.p50)} | ${ratio(s.p99, e.p99)} |`,
+    );
+  row("echo", "GetTask (reference)", e);
+  for (const [phase, result] of [
+    ["with login", withLogin],
+    ["tokens kept", tokensKept],
+  ]) {
+    for (const op of ["login", "register_function", "create_task", "get_task"])
+      if (result.ops[op]) row(phase, op, result.ops[op]);
+    row(phase, "**all calls**", result.overall);
+  }
+  const lines = [`### ${level} concurrent client${level === 1 ? "" : "s"}`, "", ...rows, ""];
+  lines.push(
+    `Throughput, platform calls/s over echo calls/s: ${ratio(tokensKept.overall.perSecond, e.perSecond)} with tokens kept, ` +
+      `${ratio(withLogin.overall.perSecond, e.perSecond)} with a login every round.`,
+    "",
+  );
+  return lines.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Driver (parent process)
+
+async function main() {
+  const levels = opts.concurrency.split(",").map((s) => Number(s.trim()));
+  if (levels.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error("--concurrency: positive integers, comma-separated");
+  const timing = { warmupMs: Number(opts.warmup) * 1000, durationMs: Number(opts.duration) * 1000 };
+  if (!(timing.durationMs > 0) || !(timing.warmupMs >= 0))
+    throw new Error("--duration > 0 and --warmup >= 0, in seconds");
+
+  const child = fork(fileURLToPath(import.meta.url), ["--serve"], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const server = await new Promise((resolve, reject) => {
+    child.once("message", resolve);
+    child.once("exit", (code) => reject(new Error(`server process exited (${code})`)));
+  });
+  const clients = [];
+  const client = (overrides = {}) => {
+    const c = new sdk.MesateeClient({
+      authenticationUrl: server.authenticationUrl,
+      frontendUrl: server.frontendUrl,
+      ca: server.ca,
+      ...overrides,
+    });
+    clients.push(c);
+    return c;
+  };
+  try {
+    const admin = client();
+    await admin.login(server.adminId, server.adminPassword);
+    const n = Math.max(...levels);
+    // N pairs of users: a DataOwner cannot register functions and a FunctionOwner cannot create tasks.
+    const workers = [];
+    for (let i = 0; i < n; i++) {
+      const fo = `bench_fo_${i}`;
+      const dataOwnerId = `bench_do_${i}`;
+      await admin.authentication.userRegister({
+        id: fo,
+        password: PASSWORD,
+        role: "FunctionOwner",
+        attribute: "",
+      });
+      await admin.authentication.userRegister({
+        id: dataOwnerId,
+        password: PASSWORD,
+        role: "DataOwner",
+        attribute: GROUP,
+      });
+      const functionOwner = client();
+      await functionOwner.login(fo, PASSWORD);
+      const dataOwner = client();
+      await dataOwner.login(dataOwnerId, PASSWORD);
+      // The echo client carries a real credential, so requests are the same size as the platform's.
+      const echo = client({
+        frontendUrl: server.echoUrl,
+        authenticationUrl: server.echoUrl,
+        ca: server.echoCa,
+      });
+      echo.setCredential({ id: dataOwnerId, token: await dataOwner.login(dataOwnerId, PASSWORD) });
+      workers.push({ index: i, functionOwner, dataOwner, dataOwnerId, echo });
+    }
+
+    const h = server.passwordHashing;
+    const header = [
+      `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}; servers in one child process, clients in another.`,
+      `Password hashing: argon2id, the platform's defaults (memoryCost ${h.memoryCost} KiB, timeCost ${h.timeCost}, parallelism ${h.parallelism}).`,
+      `Each phase: ${opts.warmup} s warmup (not recorded), then ${opts.duration} s measured. Latencies are per call, seen by the client.`,
+      "",
+    ].join("\n");
+    console.log(header);
+    const results = [];
+    for (const level of levels) {
+      const active = workers.slice(0, level);
+      const echo = await runPhase(active, echoRound, timing);
+      const withLogin = await runPhase(active, (w, t) => round(w, t, { login: true }), timing);
+      const tokensKept = await runPhase(active, (w, t) => round(w, t, { login: false }), timing);
+      console.log(table(level, echo, withLogin, tokensKept));
+      results.push({ concurrency: level, echo, withLogin, tokensKept });
+    }
+    if (opts.json)
+      writeFileSync(
+        opts.json,
+        JSON.stringify(
+          { node: process.version, cpus: cpus().length, passwordHashing: h, timing, results },
+          null,
+          2,
+        ),
+      );
+  } finally {
+    clients.forEach((c) => c.close());
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.send({ type: "stop" });
+      await exited;
+    }
+  }
+}
+
+if (opts.serve) await serve();
+else await main();
