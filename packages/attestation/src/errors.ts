@@ -37,6 +37,8 @@ export const ATTESTATION_ERROR_CODES = [
   "TCB_REJECTED",
   /** The evidence's report_data differs from the expected value. */
   "REPORT_DATA_MISMATCH",
+  /** An RA-TLS certificate's claims name another key than the certificate's (pubkey-hash). */
+  "PUBKEY_HASH_MISMATCH",
   /** The report_data (expected or carried) is empty or all zero: nothing is bound. */
   "EMPTY_REPORT_DATA",
   /** The enclave/TD/guest is in debug mode and the policy refuses debug. */

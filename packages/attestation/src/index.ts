@@ -1,7 +1,35 @@
 // Verifier and policy (evidence parsing, verification, signed policy).
 export * from "./errors.js";
 export * from "./types.js";
-export { verifyQuote } from "./verify/dcap.js";
+export { verifyEvidence, fromVerifiedQuote, fromVerifiedSnp, REPORT_DATA_SIZE, type VerifyEvidenceOptions, type EvidenceCollateral } from "./verify/evidence.js";
+export { verifyQuote, type VerifyQuoteOptions, type VerifiedQuote, type QuoteTrust } from "./verify/dcap.js";
+export { verifySnpReport, parseSnpCertTable, parseSnpCollateral, type SnpCollateral, type VerifySnpOptions, type VerifiedSnpReport } from "./verify/snp.js";
+export { parseQuote, DEFAULT_MAX_QUOTE_BYTES, type ParsedQuote, type QuoteRegionName, type Region } from "./verify/quote.js";
+export { parseSnpReport, SNP_REPORT_SIZE, type ParsedSnpReport } from "./verify/snp-report.js";
+export { parseCollateral, type Collateral, type CollateralBundle } from "./verify/collateral.js";
+export {
+  staticCollateral,
+  DirectoryCollateralStore,
+  type CollateralStore,
+  type DcapCollateralQuery,
+  type SnpCollateralQuery,
+  type DcapCollateralInput,
+} from "./verify/collateral-store.js";
+export { fetchDcapCollateral, fetchSnpCollateral, type FetchOptions } from "./verify/fetch.js";
+export { detectEvidence, type DetectedEvidence } from "./verify/detect.js";
+export { extractRaTlsEvidence, reportDataForClaims, type RaTlsEvidence } from "./verify/ratls-extension.js";
+export {
+  INTEL_SGX_ROOT_SHA256,
+  AMD_ARK_SHA256,
+  INTEL_QE_VENDOR_ID,
+  SIMULATION_QE_VENDOR_ID,
+  INTEL_SGX_ROOT_PEM,
+} from "./verify/roots.js";
+export { parsePolicy, POLICY_DEFAULTS, type Policy, type ServicePolicy, type SgxServicePolicy, type TdxServicePolicy, type SnpServicePolicy } from "./policy/schema.js";
+export { evaluatePolicy } from "./policy/evaluate.js";
+export { signPolicy, verifySignedPolicy, keyFingerprint, type SignatureCheck } from "./policy/signatures.js";
+export { verifyEnclaveInfo, parseEnclaveInfo, type EnclaveInfo, type EnclaveInfoEntry } from "./policy/enclave-info.js";
+export * as attestationTesting from "./verify/testing/index.js";
 
 // Evidence side: backends, sealing, RA-TLS certificates, attested TLS, Teaclave-era compatibility.
 export { BackendError, isBackendError, BACKEND_ERROR_CODES, type BackendErrorCode } from "./backends/errors.js";

@@ -36,10 +36,12 @@ export type TcbStatus = (typeof TCB_STATUSES)[number];
 /** Evaluation of the platform against signed collateral (Intel TCB info + QE identity). */
 export interface TcbResult {
   status: TcbStatus;
-  /** Union of the advisories of the matched platform, TDX module and QE TCB levels, sorted. */
+  /** Union of the advisories of the TCB levels that decided the status: platform, TDX module, QE (in that order). */
   advisoryIds: string[];
   /** `tcbDate` of the matched platform TCB level (ISO 8601). */
   tcbDate: string;
+  /** `tcbDate` of the newest TCB level in the TCB info: when the latest TCB recovery happened. */
+  latestTcbDate: string;
   tcbEvaluationDataNumber: number;
 }
 

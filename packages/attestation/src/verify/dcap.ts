@@ -26,7 +26,7 @@ export interface VerifyQuoteOptions {
   /** The verification time; required, never read from the clock. */
   now: Date;
   /** Collateral for this quote's platform; without it `tcb` is null. */
-  collateral?: Collateral | CollateralBundle | string | null;
+  collateral?: Collateral | CollateralBundle | string | Uint8Array | null;
   trust?: QuoteTrust;
   /** Refuse with COLLATERAL_MISSING when no collateral is given (default false). */
   requireCollateral?: boolean;
@@ -119,7 +119,7 @@ export function attestationPublicKey(raw: Uint8Array): KeyObject {
 
 function toCollateral(input: VerifyQuoteOptions["collateral"]): Collateral | null {
   if (input === undefined || input === null) return null;
-  if (typeof input === "object" && "tcbInfoJson" in input) return input;
+  if (typeof input === "object" && !(input instanceof Uint8Array) && "tcbInfoJson" in input) return input;
   return parseCollateral(input);
 }
 

@@ -177,5 +177,11 @@ function relaunchCheck(
 }
 
 function result(status: TcbStatus, advisoryIds: string[], level: TcbLevel, tcbInfo: TcbInfo): TcbResult {
-  return { status, advisoryIds, tcbDate: level.tcbDate, tcbEvaluationDataNumber: tcbInfo.tcbEvaluationDataNumber };
+  return {
+    status,
+    advisoryIds,
+    tcbDate: level.tcbDate,
+    latestTcbDate: tcbInfo.tcbLevels[0]!.tcbDate,
+    tcbEvaluationDataNumber: tcbInfo.tcbEvaluationDataNumber,
+  };
 }
