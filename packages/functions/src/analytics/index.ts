@@ -4,10 +4,12 @@ import { createKMeansFunction } from "./kmeans.js";
 import { createLinearRegressionFunction } from "./linear-regression.js";
 import { createNaiveBayesFunction } from "./naive-bayes.js";
 import { createPsiFunction } from "./psi/psi.js";
+import { createSvmFunction } from "./svm.js";
 
 export { createKMeansFunction } from "./kmeans.js";
 export { createLinearRegressionFunction } from "./linear-regression.js";
 export { createNaiveBayesFunction } from "./naive-bayes.js";
+export { createSvmFunction } from "./svm.js";
 export { createPsiFunction, DEFAULT_PSI_LIMITS, type PsiLimits } from "./psi/psi.js";
 
 /** MesaTEE's own built-in functions with their default limits, for the registry. */
