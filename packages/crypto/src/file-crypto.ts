@@ -454,7 +454,11 @@ export async function encryptBuffer(
   const maxSize = options.maxSize ?? DEFAULT_MAX_BUFFER_SIZE;
   checkBufferSize(plaintext, maxSize);
   if (options.chunkSize !== undefined) checkChunkSize(options.chunkSize);
-  const sink = new MemorySink();
+  // Largest overhead of any format: a 16-byte tag per 1 KiB chunk, or two extra 4 KiB nodes.
+  const sink = new MemorySink(
+    Number.MAX_SAFE_INTEGER,
+    plaintext.byteLength + Math.ceil(plaintext.byteLength / 64) + 3 * NODE_SIZE,
+  );
   const result = await encryptWith({
     crypto: checked,
     input: (async function* () {
@@ -477,7 +481,9 @@ export async function decryptBuffer(
 ): Promise<{ plaintext: Uint8Array; tag: Uint8Array | null }> {
   const checked = validateFileCrypto(crypto);
   const maxSize = options.maxSize ?? DEFAULT_MAX_BUFFER_SIZE;
-  checkBufferSize(ciphertext, Math.max(maxSize, maxSize + NODE_SIZE * 2));
+  // Ciphertext may exceed the plaintext limit by the format's overhead: at most 1/64 (a tag per
+  // 1 KiB stream chunk) plus two nodes (teaclave-file-128 metadata and a partial last node).
+  checkBufferSize(ciphertext, maxSize + Math.ceil(maxSize / 64) + 2 * NODE_SIZE);
   checkExpectedTag(checked.schema, options.expectedTag);
   if (checked.schema === "teaclave-file-128" && options.fileName === undefined) {
     throw new CryptoError(
@@ -486,7 +492,7 @@ export async function decryptBuffer(
     );
   }
   const fileName = options.fileName ?? null;
-  const sink = new MemorySink(maxSize);
+  const sink = new MemorySink(maxSize, ciphertext.byteLength);
   const result = await decryptWith({
     crypto: checked,
     source: new MemorySource(ciphertext),

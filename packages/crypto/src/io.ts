@@ -174,10 +174,16 @@ export class NullSink implements ByteSink {
 
 /** Grows as needed; used by the buffer helpers. */
 export class MemorySink implements PositionalSink {
-  private buffer = new Uint8Array(64 * 1024);
+  private buffer: Uint8Array;
   private length = 0;
 
-  constructor(private readonly limit: number = Number.MAX_SAFE_INTEGER) {}
+  /** `expectedSize` pre-sizes the buffer so a known-size result is not copied while growing. */
+  constructor(
+    private readonly limit: number = Number.MAX_SAFE_INTEGER,
+    expectedSize = 64 * 1024,
+  ) {
+    this.buffer = new Uint8Array(Math.min(limit, Math.max(expectedSize, 1024)));
+  }
 
   private reserve(end: number): void {
     if (end > this.limit)

@@ -143,6 +143,8 @@ async function readBody(options: PfsReadOptions, metadata: Buffer, gmac: Uint8Ar
   let m = -1;
   let n = 0;
   let physical = 1;
+  const released: Uint8Array[] = [];
+  let releasedBytes = 0;
   for await (const block of readBlocks(source, NODE_SIZE, expectedLength, READ_NODES * NODE_SIZE)) {
     for (let offset = 0; offset < block.byteLength; offset += NODE_SIZE, physical++) {
       const ciphertext = block.subarray(offset, offset + NODE_SIZE);
@@ -169,10 +171,15 @@ async function readBody(options: PfsReadOptions, metadata: Buffer, gmac: Uint8Ar
       if (plaintext === undefined)
         throw new CryptoError("CORRUPTED", `data node ${n} failed authentication: tampered file`);
       const length = n === dataNodes - 1 ? size - META_DATA_SIZE - n * NODE_SIZE : NODE_SIZE;
-      await queue.push(length === NODE_SIZE ? plaintext : plaintext.subarray(0, length));
-      options.onBytes?.(length);
+      released.push(length === NODE_SIZE ? plaintext : plaintext.subarray(0, length));
+      releasedBytes += length;
       n++;
     }
+    // Hand over a block's verified nodes at once: one queue call per block, not per node.
+    for (const part of released) await queue.push(part);
+    options.onBytes?.(releasedBytes);
+    released.length = 0;
+    releasedBytes = 0;
   }
   mht?.fill(0);
   await queue.flush();
