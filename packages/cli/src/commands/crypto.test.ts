@@ -6,6 +6,8 @@ import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/pro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Writable } from "node:stream";
+import { progressDisplay } from "./crypto.js";
 
 const BIN = fileURLToPath(new URL("../../bin/mesatee.js", import.meta.url));
 const FIXTURES =
@@ -299,4 +301,30 @@ describe("mesatee encrypt / decrypt", { concurrency: 4 }, () => {
       /Allowed choices are aes-gcm-128, aes-gcm-256, teaclave-file-128, mesatee-stream-v1/,
     );
   });
+});
+
+class FakeTerminal extends Writable {
+  isTTY = true;
+  columns = 80;
+  output = "";
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.output += chunk.toString();
+    callback();
+  }
+}
+
+test("the progress bar draws on a terminal for large files and stays silent otherwise", () => {
+  const terminal = new FakeTerminal();
+  const display = progressDisplay(terminal, 8 * 1048576);
+  assert.ok(display.onProgress);
+  display.onProgress({ processedBytes: 4 * 1048576, totalBytes: 8 * 1048576 });
+  display.stop();
+  assert.match(terminal.output, /4\.0\/8\.0 MiB/);
+
+  const pipe = new FakeTerminal();
+  pipe.isTTY = false;
+  progressDisplay(pipe, 8 * 1048576).stop();
+  const small = new FakeTerminal();
+  progressDisplay(small, 1024).stop();
+  assert.equal(pipe.output + small.output, "");
 });

@@ -48,19 +48,24 @@ export function fileCryptoFromFlags(algorithm: FileSchema, key: string, iv: stri
   });
 }
 
-/** A byte progress bar on stderr, only for large files on an interactive terminal. */
-async function progressBar(
-  inputFile: string,
-): Promise<{ onProgress?: (p: Progress) => void; stop: () => void }> {
-  if (process.stderr.isTTY !== true) return { stop: () => {} };
-  const size = await stat(inputFile).then(
-    (s) => s.size,
-    () => 0,
-  );
-  if (size < PROGRESS_THRESHOLD) return { stop: () => {} };
+export interface ProgressDisplay {
+  onProgress?: (p: Progress) => void;
+  stop: () => void;
+}
+
+/**
+ * A byte progress bar on `stream`, only for files of at least `threshold` bytes and only when the
+ * stream is a terminal (a pipe or log file gets nothing).
+ */
+export function progressDisplay(
+  stream: NodeJS.WritableStream & { isTTY?: boolean },
+  totalBytes: number,
+  threshold: number = PROGRESS_THRESHOLD,
+): ProgressDisplay {
+  if (stream.isTTY !== true || totalBytes < threshold) return { stop: () => {} };
   const bar = new cliProgress.SingleBar(
     {
-      stream: process.stderr,
+      stream,
       format: " {bar} {percentage}% | {value}/{total} MiB",
       hideCursor: true,
       clearOnComplete: true,
@@ -69,10 +74,10 @@ async function progressBar(
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(size, 0);
+  bar.start(totalBytes, 0);
   return {
     onProgress: (p) => {
-      const total = p.totalBytes ?? size;
+      const total = p.totalBytes ?? totalBytes;
       if (total !== bar.getTotal()) bar.setTotal(total);
       bar.update(Math.min(p.processedBytes, total));
     },
@@ -86,7 +91,11 @@ async function run(mode: "encrypt" | "decrypt", options: CryptoOptions): Promise
     options.expectedCmac === undefined
       ? undefined
       : fromHex(options.expectedCmac, "--expected-cmac", "INVALID_ARGUMENT");
-  const progress = await progressBar(options.inputFile);
+  const inputSize = await stat(options.inputFile).then(
+    (s) => s.size,
+    () => 0, // a missing input is reported by the crypto call below
+  );
+  const progress = progressDisplay(process.stderr, inputSize);
   let tag: Uint8Array | null;
   try {
     const result =
