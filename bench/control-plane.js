@@ -3,7 +3,7 @@
 // echo service on the same stack, measured in the same run.
 //
 //   npx tsc -b packages/platform && node bench/control-plane.js [--concurrency 1,8,32] [--duration 5]
-//       [--warmup 1] [--json results.json]
+//       [--warmup 1] [--json results.json] [--server-cpu-prof DIR]
 //
 // The servers run in a child process (an all-in-one platform in a temporary data directory on loopback,
 // with the default argon2id parameters, and the echo server), the clients in this one, so client and
@@ -50,6 +50,7 @@ const { values: opts } = parseArgs({
     duration: { type: "string", default: "5" },
     warmup: { type: "string", default: "1" },
     json: { type: "string" },
+    "server-cpu-prof": { type: "string" },
     serve: { type: "boolean", default: false },
   },
 });
@@ -251,6 +252,8 @@ async function main() {
 
   const child = fork(fileURLToPath(import.meta.url), ["--serve"], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
+    // Where the server's time goes: a V8 CPU profile, to open in Chrome DevTools.
+    execArgv: opts["server-cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${opts["server-cpu-prof"]}`] : [],
   });
   const server = await new Promise((resolve, reject) => {
     child.once("message", resolve);
