@@ -7,6 +7,7 @@ import { TestDcapPlatform } from "./platform.js";
 export { TestDcapPlatform, DEFAULT_PLATFORM_TCB, encodeSgxExtension, type PlatformOptions, type PlatformTcb, type CollateralOptions } from "./platform.js";
 export { buildQuote, sgxBody, tdBody, qeReportBody, rawP256, type BuildQuoteOptions, type SgxBodyFields, type TdBodyFields, type QeReportFields } from "./quote-builder.js";
 export { createTestRoot, issueTestCert, createTestCrl, validFor, type TestCert, type Validity } from "./pki.js";
+export { VECTORS, readVector, vectorPath, snpReport } from "./vectors.js";
 
 /**
  * Simulation evidence in one call: a fresh simulation root, PCK chain and a DEBUG SGX quote v3 with
