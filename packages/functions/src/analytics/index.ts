@@ -1,6 +1,7 @@
 // MesaTEE's analytics functions: the catalogue entries and the factories that take explicit limits.
 import type { BuiltinFunction } from "../types.js";
 import { createDbscanFunction } from "./dbscan.js";
+import { createGmmFunction } from "./gmm.js";
 import { createKMeansFunction } from "./kmeans.js";
 import { createLinearRegressionFunction } from "./linear-regression.js";
 import { createNaiveBayesFunction } from "./naive-bayes.js";
@@ -8,6 +9,7 @@ import { createPsiFunction } from "./psi/psi.js";
 import { createSvmFunction } from "./svm.js";
 
 export { createDbscanFunction } from "./dbscan.js";
+export { createGmmFunction } from "./gmm.js";
 export { createKMeansFunction } from "./kmeans.js";
 export { createLinearRegressionFunction } from "./linear-regression.js";
 export { createNaiveBayesFunction } from "./naive-bayes.js";

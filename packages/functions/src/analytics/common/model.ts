@@ -62,6 +62,25 @@ export class ModelReader {
     return found;
   }
 
+  boolean(field: string): boolean {
+    const v = this.body[field];
+    if (typeof v !== "boolean") throw this.bad(field, "true or false");
+    return v;
+  }
+
+  /** `count` square matrices of `size` × `size` finite numbers, flattened. */
+  matrices(field: string, count: number, size: number): Float64Array {
+    const v = this.body[field];
+    if (!Array.isArray(v) || v.length !== count) throw this.bad(field, `an array of ${count} matrices`);
+    const out = new Float64Array(count * size * size);
+    v.forEach((m, i) => {
+      if (!Array.isArray(m) || m.length !== size)
+        throw this.bad(`${field}[${i}]`, `a ${size} × ${size} matrix`);
+      m.forEach((r, a) => out.set(this.flat(r, `${field}[${i}][${a}]`, size), (i * size + a) * size));
+    });
+    return out;
+  }
+
   /** An array of `length` finite numbers (any length ≥ 1 when omitted). */
   numbers(field: string, length?: number, check?: (v: number) => boolean): Float64Array {
     return this.flat(this.body[field], field, length, check);
