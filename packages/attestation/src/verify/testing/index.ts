@@ -22,3 +22,4 @@ export async function buildSimulationQuote(options: { now: Date; reportData: Uin
   const quote = platform.quote({ reportData: options.reportData, sgx: { mrenclave: options.mrenclave, mrsigner: options.mrsigner, debug: true } });
   return { quote, rootSha256: platform.rootSha256, platform };
 }
+export { TestSnpPlatform, encodeSnpTcb, type SnpReportFields } from "./snp-builder.js";
