@@ -1,5 +1,6 @@
 // builtin-gbdt-train (spec/teaclave-compat.md §6.2): trains gbdt-rs's gradient-boosted trees on a CSV
 // of `feature_size` features plus a label and writes the model as gbdt-rs's JSON.
+import { availableParallelism } from "node:os";
 import { FunctionError, type BuiltinFunction } from "../types.js";
 import { argInt, argNumber, argString } from "./args.js";
 import { modelToJson, type GbdtConfig, type Loss } from "./gbdt/model.js";
@@ -68,7 +69,9 @@ export const gbdtTrain: BuiltinFunction = {
       throw new FunctionError("INVALID_INPUT", "training_data: LogLikelyhood needs both labels -1 and 1");
     if (conf.data_sample_ratio < 1 && Math.floor(rows * conf.data_sample_ratio) === 0)
       throw new FunctionError("INVALID_ARGUMENT", "data_sample_ratio selects no rows");
-    const model = await trainGbdt(conf, { rows, features: featureSize, x, y }, ctx.signal);
+    // Large inputs use up to two helper threads; the model does not depend on the thread count.
+    const threads = Math.min(3, availableParallelism());
+    const model = await trainGbdt(conf, { rows, features: featureSize, x, y }, { signal: ctx.signal, threads });
     await ctx.writeOutput("trained_model", modelToJson(model));
     return `Trained ${rows} lines of data.`;
   },

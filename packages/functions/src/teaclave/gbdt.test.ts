@@ -152,3 +152,29 @@ test("builtin-gbdt-predict refuses a wrong feature count and malformed models", 
   far.trees[0].tree.tree[0].value.feature_index = 9;
   await rejectsWith(predict(JSON.stringify(far), "1,2,3,4\n"), "INVALID_INPUT", /splits on feature 9/);
 });
+
+test("training with helper threads gives the byte-identical model", async () => {
+  const { trainGbdt } = await import("./gbdt/train.js");
+  const rows = 50_000;
+  const features = 20;
+  const x = new Float32Array(rows * features);
+  const y = new Float32Array(rows);
+  let s = 3;
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let i = 0; i < rows; i++) {
+    let t = 0;
+    for (let j = 0; j < features; j++) {
+      const v = Math.fround(Math.round(rnd() * 1000) / 100);
+      x[j * rows + i] = v;
+      if (j < 4) t += v;
+    }
+    y[i] = Math.fround(t + rnd());
+  }
+  const conf = modelFromJson(
+    '{"conf":{"feature_size":20,"max_depth":4,"iterations":0,"shrinkage":0.1,"feature_sample_ratio":1.0,"data_sample_ratio":1.0,"min_leaf_size":1,"loss":"SquaredError","debug":false,"initial_guess_enabled":false,"training_optimization_level":2},"trees":[],"bias":0.0}',
+  ).conf;
+  conf.iterations = 2;
+  const one = modelToJson(await trainGbdt(conf, { rows, features, x, y }, { threads: 1 }));
+  const three = modelToJson(await trainGbdt(conf, { rows, features, x, y }, { threads: 3 }));
+  assert.equal(three, one);
+});

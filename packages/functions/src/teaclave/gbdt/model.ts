@@ -200,29 +200,121 @@ export function modelFromJson(text: string): GbdtModel {
   return { conf, trees: parsed, bias };
 }
 
+/** A tree of depth ≤ 12 laid out as a complete binary tree, walked without branches on node type. */
+interface CompactTree {
+  depth: number;
+  feature: Int32Array;
+  threshold: Float32Array;
+  /** f32(shrinkage · leaf prediction), per leaf slot */
+  contribution: Float32Array;
+}
+
+const MAX_COMPACT_DEPTH = 12;
+
+function treeDepth(tree: Tree, node = 0): number {
+  return tree.isLeaf[node] === 1 ? 0 : 1 + Math.max(treeDepth(tree, tree.left[node] as number), treeDepth(tree, tree.right[node] as number));
+}
+
+function compact(tree: Tree, shrinkage: number): CompactTree | undefined {
+  const depth = treeDepth(tree);
+  if (depth > MAX_COMPACT_DEPTH) return undefined;
+  const inner = (1 << depth) - 1;
+  const out: CompactTree = {
+    depth,
+    feature: new Int32Array(Math.max(inner, 1)),
+    threshold: new Float32Array(Math.max(inner, 1)).fill(Infinity),
+    contribution: new Float32Array(1 << depth),
+  };
+  const fill = (node: number, pos: number, level: number): void => {
+    if (tree.isLeaf[node] === 1) {
+      // Thresholds below stay +∞, so every walk from here goes left to this leaf slot.
+      const leaf = ((pos + 1) << (depth - level)) - 1 - inner;
+      out.contribution[leaf] = Math.fround(shrinkage * (tree.pred[node] as number));
+      return;
+    }
+    out.feature[pos] = tree.featureIndex[node] as number;
+    out.threshold[pos] = tree.featureValue[node] as number;
+    fill(tree.left[node] as number, 2 * pos + 1, level + 1);
+    fill(tree.right[node] as number, 2 * pos + 2, level + 1);
+  };
+  fill(0, 0, 0);
+  return out;
+}
+
+function walk(tree: Tree, features: Float32Array, base: number): number {
+  const { featureIndex, featureValue, missing, isLeaf, left, right } = tree;
+  let node = 0;
+  while (isLeaf[node] === 0) {
+    const x = features[base + (featureIndex[node] as number)] as number;
+    if (x === F32_MIN) {
+      const m = missing[node] as number;
+      if (m === 0) break;
+      node = (m < 0 ? left[node] : right[node]) as number;
+    } else node = (x < (featureValue[node] as number) ? left[node] : right[node]) as number;
+  }
+  return node;
+}
+
+/** f32(shrinkage · prediction) of one row for one tree. */
+function leaf(tree: Tree, fast: CompactTree, features: Float32Array, base: number, missing: boolean, shrinkage: number): number {
+  if (missing) return Math.fround(shrinkage * (tree.pred[walk(tree, features, base)] as number));
+  let p = 0;
+  for (let d = 0; d < fast.depth; d++)
+    p = 2 * p + 2 - +((features[base + (fast.feature[p] as number)] as number) < (fast.threshold[p] as number));
+  return fast.contribution[p - ((1 << fast.depth) - 1)] as number;
+}
+
 /**
  * Raw scores of `rows` samples (row-major f32 features, `stride` values per row), accumulated in
- * f32 tree by tree as gbdt-rs's predict_n does. Walking one tree over all rows keeps it in cache.
+ * f32 tree by tree as gbdt-rs's predict_n does. Trees are walked one at a time over all rows (the
+ * tree stays in cache), in a complete-tree layout when shallow; rows holding a missing value
+ * (f32::MIN) take the general walk, which honours each node's `missing` rule.
  */
 export function rawScores(model: GbdtModel, features: Float32Array, rows: number, stride: number): Float32Array {
   const out = new Float32Array(rows);
   if (!model.conf.initial_guess_enabled) out.fill(model.bias);
   const shrinkage = model.conf.shrinkage;
-  for (const tree of model.trees) {
-    const { featureIndex, featureValue, pred, missing, isLeaf, left, right } = tree;
-    for (let r = 0; r < rows; r++) {
-      const base = r * stride;
-      let node = 0;
-      while (isLeaf[node] === 0) {
-        const x = features[base + (featureIndex[node] as number)] as number;
-        if (x === F32_MIN) {
-          const m = missing[node] as number;
-          if (m === 0) break;
-          node = (m < 0 ? left[node] : right[node]) as number;
-        } else node = (x < (featureValue[node] as number) ? left[node] : right[node]) as number;
+  const hasMissing = new Uint8Array(rows);
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < stride; j++) if (features[r * stride + j] === F32_MIN) hasMissing[r] = 1;
+  const compiled = model.trees.map((tree) => compact(tree, shrinkage));
+  // Blocks of rows small enough to stay in cache while every tree walks over them.
+  const BLOCK = 256;
+  for (let start = 0; start < rows; start += BLOCK) {
+    const end = Math.min(rows, start + BLOCK);
+    model.trees.forEach((tree, t) => {
+      const fast = compiled[t];
+      if (fast === undefined) {
+        for (let r = start; r < end; r++)
+          out[r] = (out[r] as number) + Math.fround(shrinkage * (tree.pred[walk(tree, features, r * stride)] as number));
+        return;
       }
-      out[r] = (out[r] as number) + Math.fround(shrinkage * (pred[node] as number));
-    }
+      const { depth, feature, threshold, contribution } = fast;
+      const inner = (1 << depth) - 1;
+      // Four rows walk the tree side by side: their steps are independent, so the CPU overlaps
+      // them instead of waiting on one chain of loads. Each step is branch-free (a data-dependent
+      // branch would mispredict half the time).
+      let r = start;
+      for (; r + 4 <= end; r += 4) {
+        if ((hasMissing[r] as number) + (hasMissing[r + 1] as number) + (hasMissing[r + 2] as number) + (hasMissing[r + 3] as number) !== 0) {
+          for (let q = r; q < r + 4; q++) out[q] = (out[q] as number) + leaf(tree, fast, features, q * stride, hasMissing[q] === 1, shrinkage);
+          continue;
+        }
+        const b0 = r * stride, b1 = b0 + stride, b2 = b1 + stride, b3 = b2 + stride;
+        let p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+        for (let d = 0; d < depth; d++) {
+          p0 = 2 * p0 + 2 - +((features[b0 + (feature[p0] as number)] as number) < (threshold[p0] as number));
+          p1 = 2 * p1 + 2 - +((features[b1 + (feature[p1] as number)] as number) < (threshold[p1] as number));
+          p2 = 2 * p2 + 2 - +((features[b2 + (feature[p2] as number)] as number) < (threshold[p2] as number));
+          p3 = 2 * p3 + 2 - +((features[b3 + (feature[p3] as number)] as number) < (threshold[p3] as number));
+        }
+        out[r] = (out[r] as number) + (contribution[p0 - inner] as number);
+        out[r + 1] = (out[r + 1] as number) + (contribution[p1 - inner] as number);
+        out[r + 2] = (out[r + 2] as number) + (contribution[p2 - inner] as number);
+        out[r + 3] = (out[r + 3] as number) + (contribution[p3 - inner] as number);
+      }
+      for (; r < end; r++) out[r] = (out[r] as number) + leaf(tree, fast, features, r * stride, hasMissing[r] === 1, shrinkage);
+    });
   }
   return out;
 }

@@ -12,10 +12,15 @@
 // values its order is unspecified; here ties are ordered by row. Under SquaredError/LogLikelyhood
 // that can change the last bit of a sum (and so, rarely, a near-tie between two splits); LAD sums
 // are of ±1 and are exact either way.
+// Large problems use helper threads (pool.ts): each takes a share of the features of a split search
+// or partition; merging in feature order keeps the model identical for any number of threads.
 import { randomInt } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { FunctionError } from "../../types.js";
+import { featureImpurity, partitionFeature } from "./kernels.js";
 import { F32_MIN, type GbdtConfig, type GbdtModel, type Tree } from "./model.js";
+import { TrainingPool } from "./pool.js";
+import type { Bank } from "./shared.js";
 
 const f = Math.fround;
 
@@ -40,11 +45,15 @@ interface Work {
   logitC: Float32Array;
   /** Leaf prediction of each training sample in the current tree (gbdt-rs's cache.preds). */
   preds: Float32Array;
-  /** Per feature: sample ids and their values in ascending value order, one segment per node. */
-  idx: Int32Array[];
-  val: Float32Array[];
-  tmpIdx: Int32Array;
-  tmpVal: Float32Array;
+  /**
+   * Two banks (nodes at even depths read bank 0, odd depths bank 1; a split scatters its segment
+   * into the other bank). Per feature: sample ids, their values in ascending order and each
+   * sample's s (= target, the weights being 1), one contiguous segment per node, so split finding
+   * reads memory sequentially.
+   */
+  banks: [Bank, Bank];
+  pool: TrainingPool | undefined;
+  scratchSplit: Float64Array;
   side: Uint8Array;
   scratch: Float32Array;
   /** Sample ids of the current node in gbdt-rs's order. */
@@ -196,7 +205,10 @@ interface Split {
 }
 
 /** DecisionTree::split + get_impurity over the node segment [start, end). */
-function findSplit(conf: GbdtConfig, w: Work, start: number, end: number, count: number): Split | undefined {
+/** Nodes smaller than this are split on the main thread alone (a hand-off costs more). */
+const PARALLEL_MIN_SAMPLES = 8192;
+
+function findSplit(conf: GbdtConfig, w: Work, bankIndex: number, start: number, end: number, count: number): Split | undefined {
   // ImpurityCache sums, in node order (recomputed per feature in gbdt-rs, to the same values).
   let sumS = 0;
   let sumSS = 0;
@@ -207,103 +219,34 @@ function findSplit(conf: GbdtConfig, w: Work, start: number, end: number, count:
     sumSS += w.ss[id] as number;
     sumC += w.c[id] as number;
   }
+  const candidates = candidateFeatures(conf);
+  if (w.pool && count >= PARALLEL_MIN_SAMPLES) return w.pool.split(bankIndex, start, end, sumS, sumSS, sumC, candidates);
+  const bank = w.banks[bankIndex] as Bank;
   let best = Number.MAX_VALUE;
   let found: Split | undefined;
-  const { s, ss, c } = w;
-  for (const feature of candidateFeatures(conf)) {
-    const idx = w.idx[feature] as Int32Array;
-    const val = w.val[feature] as Float32Array;
-    let k = start;
-    let us = 0;
-    let uss = 0;
-    let uc = 0;
-    while (k < end && val[k] === F32_MIN) {
-      const id = idx[k] as number;
-      us += s[id] as number;
-      uss += ss[id] as number;
-      uc += c[id] as number;
-      k++;
-    }
-    if (k === end) continue;
-    let fitness0 = uc > 1 ? uss - (us * us) / uc : 0;
-    if (fitness0 < 0) fitness0 = 0;
-    let rs = sumS - us;
-    let rss = sumSS - uss;
-    let rc = sumC - uc;
-    let ls = 0;
-    let lss = 0;
-    let lc = 0;
-    let impurity = Number.MAX_VALUE;
-    let value = F32_MIN;
-    let f2 = val[k] as number;
-    for (let i = k; i < end - 1; i++) {
-      const id = idx[i] as number;
-      const a = s[id] as number;
-      const b = ss[id] as number;
-      const d = c[id] as number;
-      ls += a;
-      lss += b;
-      lc += d;
-      rs -= a;
-      rss -= b;
-      rc -= d;
-      const f1 = f2;
-      f2 = val[i + 1] as number;
-      if (Math.abs(f(f1 - f2)) < 1e-5) continue;
-      let fitness1 = lc > 1 ? lss - (ls * ls) / lc : 0;
-      if (fitness1 < 0) fitness1 = 0;
-      let fitness2 = rc > 1 ? rss - (rs * rs) / rc : 0;
-      if (fitness2 < 0) fitness2 = 0;
-      const fitness = fitness0 + fitness1 + fitness2;
-      if (impurity > fitness) {
-        impurity = fitness;
-        value = f(f(f1 + f2) / 2);
-      }
-    }
+  for (const feature of candidates) {
+    featureImpurity(bank.val[feature] as Float32Array, bank.sv[feature] as Float64Array, start, end, sumS, sumSS, sumC, w.scratchSplit);
+    const impurity = w.scratchSplit[0] as number;
     if (best > impurity) {
       best = impurity;
-      found = { feature, value };
+      found = { feature, value: w.scratchSplit[1] as number };
     }
   }
   return found;
 }
 
-/** Stable in-place partition of every feature's segment: left, then right, then missing. */
-function partition(w: Work, start: number, end: number): void {
-  const { side, tmpIdx, tmpVal } = w;
+/**
+ * Scatters the node's segment of each feature from bank `from` into bank `to`: lefts, then rights,
+ * then missing, each in sorted order. With `onlyFeature`, just that feature moves (children that
+ * are certain to be leaves need only their sample order).
+ */
+function partition(w: Work, from: number, to: number, start: number, nLeft: number, nRight: number, end: number, onlyFeature: number): void {
+  if (w.pool && onlyFeature < 0 && end - start >= PARALLEL_MIN_SAMPLES) return w.pool.partition(from, to, start, nLeft, nRight, end);
+  const a = w.banks[from] as Bank;
+  const o = w.banks[to] as Bank;
   for (let feature = 0; feature < w.cols; feature++) {
-    const idx = w.idx[feature] as Int32Array;
-    const val = w.val[feature] as Float32Array;
-    let l = start;
-    let t = 0;
-    for (let k = start; k < end; k++) {
-      const id = idx[k] as number;
-      if (side[id] === 0) {
-        idx[l] = id;
-        val[l] = val[k] as number;
-        l++;
-      } else {
-        tmpIdx[t] = id;
-        tmpVal[t] = val[k] as number;
-        t++;
-      }
-    }
-    // Rights keep their order; missing ones (side 2) go last and belong to neither child.
-    let r = l;
-    for (let k = 0; k < t; k++) {
-      if (side[tmpIdx[k] as number] === 1) {
-        idx[r] = tmpIdx[k] as number;
-        val[r] = tmpVal[k] as number;
-        r++;
-      }
-    }
-    for (let k = 0; k < t; k++) {
-      if (side[tmpIdx[k] as number] === 2) {
-        idx[r] = tmpIdx[k] as number;
-        val[r] = tmpVal[k] as number;
-        r++;
-      }
-    }
+    if (onlyFeature >= 0 && feature !== onlyFeature) continue;
+    partitionFeature(w.side, a.idx[feature]!, a.val[feature]!, a.sv[feature]!, o.idx[feature]!, o.val[feature]!, o.sv[feature]!, start, nLeft, nRight, end);
   }
 }
 
@@ -324,7 +267,9 @@ function fitNode(
   rootOrder: Int32Array,
 ): void {
   const count = end - start;
-  const source = orderFeature < 0 ? rootOrder : (w.idx[orderFeature] as Int32Array).subarray(start, end);
+  const bankIndex = depth & 1;
+  const bank = w.banks[bankIndex] as Bank;
+  const source = orderFeature < 0 ? rootOrder : (bank.idx[orderFeature] as Int32Array).subarray(start, end);
   w.order.set(source.subarray(0, count));
   const pred = leafValue(conf, w, count);
   b.pred[node] = pred;
@@ -334,10 +279,10 @@ function fitNode(
   };
   if (depth >= conf.max_depth || sameTarget(w, count) || count <= conf.min_leaf_size) return makeLeaf();
 
-  const split = findSplit(conf, w, start, end, count);
+  const split = findSplit(conf, w, bankIndex, start, end, count);
   if (split === undefined) return makeLeaf();
-  const col = w.idx[split.feature] as Int32Array;
-  const colVal = w.val[split.feature] as Float32Array;
+  const col = bank.idx[split.feature] as Int32Array;
+  const colVal = bank.val[split.feature] as Float32Array;
   let nLeft = 0;
   let nRight = 0;
   let nMissing = 0;
@@ -358,7 +303,8 @@ function fitNode(
   if ((nLeft === 0 ? 1 : 0) + (nRight === 0 ? 1 : 0) + (nMissing === 0 ? 1 : 0) >= 2) return makeLeaf();
   b.featureIndex[node] = split.feature;
   b.featureValue[node] = split.value;
-  partition(w, start, end);
+  const childrenAreLeaves = depth + 1 >= conf.max_depth;
+  partition(w, bankIndex, bankIndex ^ 1, start, nLeft, nRight, end, childrenAreLeaves ? split.feature : -1);
   const leftNode = addNode(b);
   b.left[node] = leftNode;
   fitNode(conf, w, b, leftNode, depth + 1, start, start + nLeft, split.feature, rootOrder);
@@ -370,16 +316,27 @@ function fitNode(
 function sortedColumns(data: TrainingData): { idx: Int32Array; val: Float32Array }[] {
   const n = data.rows;
   const out: { idx: Int32Array; val: Float32Array }[] = [];
-  const keys = new Float64Array(n);
+  // One native sort per feature over 64-bit keys: the f32 value's bits made order-preserving in the
+  // high half, the row in the low half (so ties are ordered by row; see the note at the top).
+  const keys = new BigUint64Array(n);
+  const bits = new Uint32Array(1);
+  const fl = new Float32Array(bits.buffer);
   for (let j = 0; j < data.features; j++) {
     const column = data.x.subarray(j * n, (j + 1) * n);
+    for (let i = 0; i < n; i++) {
+      fl[0] = column[i] as number;
+      const b = bits[0] as number;
+      const ordered = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+      keys[i] = (BigInt(ordered) << 32n) | BigInt(i);
+    }
+    keys.sort();
     const idx = new Int32Array(n);
-    for (let i = 0; i < n; i++) idx[i] = i;
-    keys.set(column);
-    // Ties by row keep the order deterministic (see the note at the top).
-    idx.sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b);
     const val = new Float32Array(n);
-    for (let i = 0; i < n; i++) val[i] = column[idx[i] as number] as number;
+    for (let i = 0; i < n; i++) {
+      const id = Number((keys[i] as bigint) & 0xffffffffn);
+      idx[i] = id;
+      val[i] = column[id] as number;
+    }
     out.push({ idx, val });
   }
   return out;
@@ -410,8 +367,30 @@ function predictTree(tree: Tree, data: TrainingData, row: number): number {
   return tree.pred[node] as number;
 }
 
-/** GBDT::fit. Between trees it yields to the event loop and stops once `signal` is aborted. */
-export async function trainGbdt(conf: GbdtConfig, data: TrainingData, signal?: AbortSignal): Promise<GbdtModel> {
+export interface TrainOptions {
+  /** Stops training between trees once aborted. */
+  signal?: AbortSignal;
+  /** Threads to use (the main one included); 1 keeps everything on the calling thread. */
+  threads?: number;
+}
+
+/** Problems smaller than this (rows × features) are trained on one thread. */
+const PARALLEL_MIN_VALUES = 1_000_000;
+
+/** GBDT::fit. Between trees it yields to the event loop. */
+export async function trainGbdt(conf: GbdtConfig, data: TrainingData, options: TrainOptions = {}): Promise<GbdtModel> {
+  const n = data.rows;
+  const cols = data.features;
+  const threads = Math.min(options.threads ?? 1, cols);
+  const pool = threads > 1 && n * cols >= PARALLEL_MIN_VALUES ? await TrainingPool.create(n, cols, threads) : undefined;
+  try {
+    return await fit(conf, data, pool, options.signal);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function fit(conf: GbdtConfig, data: TrainingData, pool: TrainingPool | undefined, signal: AbortSignal | undefined): Promise<GbdtModel> {
   const n = data.rows;
   const cols = data.features;
   const sorted = sortedColumns(data);
@@ -426,11 +405,16 @@ export async function trainGbdt(conf: GbdtConfig, data: TrainingData, signal?: A
     c: new Float64Array(n).fill(1),
     logitC: new Float32Array(n),
     preds: new Float32Array(n).fill(F32_MIN),
-    idx: sorted.map(() => new Int32Array(n)),
-    val: sorted.map(() => new Float32Array(n)),
-    tmpIdx: new Int32Array(n),
-    tmpVal: new Float32Array(n),
-    side: new Uint8Array(n),
+    banks:
+      pool?.banks ??
+      ([0, 1].map(() => ({
+        idx: sorted.map(() => new Int32Array(n)),
+        val: sorted.map(() => new Float32Array(n)),
+        sv: sorted.map(() => new Float64Array(n)),
+      })) as [Bank, Bank]),
+    pool,
+    scratchSplit: new Float64Array(2),
+    side: pool?.side ?? new Uint8Array(n),
     scratch: new Float32Array(n),
     order: new Int32Array(n),
   };
@@ -459,15 +443,24 @@ export async function trainGbdt(conf: GbdtConfig, data: TrainingData, signal?: A
     let count = 0;
     for (let j = 0; j < cols; j++) {
       const src = sorted[j] as { idx: Int32Array; val: Float32Array };
-      const idx = w.idx[j] as Int32Array;
-      const val = w.val[j] as Float32Array;
+      const idx = w.banks[0].idx[j] as Int32Array;
+      const val = w.banks[0].val[j] as Float32Array;
+      const sv = w.banks[0].sv[j] as Float64Array;
       let k = 0;
-      for (let i = 0; i < n; i++) {
-        const id = src.idx[i] as number;
-        if (inSubset[id] === 1) {
-          idx[k] = id;
-          val[k] = src.val[i] as number;
-          k++;
+      if (nrSamples === n) {
+        idx.set(src.idx);
+        val.set(src.val);
+        for (let i = 0; i < n; i++) sv[i] = w.s[src.idx[i] as number] as number;
+        k = n;
+      } else {
+        for (let i = 0; i < n; i++) {
+          const id = src.idx[i] as number;
+          if (inSubset[id] === 1) {
+            idx[k] = id;
+            val[k] = src.val[i] as number;
+            sv[k] = w.s[id] as number;
+            k++;
+          }
         }
       }
       count = k;

@@ -1,0 +1,103 @@
+// The per-feature inner loops of gbdt-rs training, shared by the main thread and the helper
+// workers (each thread runs them on its own features; the arithmetic is identical either way).
+import { F32_MIN } from "./model.js";
+
+const f = Math.fround;
+
+/**
+ * DecisionTree::get_impurity for one feature over the node segment [start, end) of its sorted
+ * values `val` and targets `sv`. Writes the lowest impurity and its split value into `out[0..2]`
+ * (impurity Number.MAX_VALUE when the feature cannot split the node).
+ */
+export function featureImpurity(
+  val: Float32Array,
+  sv: Float64Array,
+  start: number,
+  end: number,
+  sumS: number,
+  sumSS: number,
+  sumC: number,
+  out: Float64Array,
+): void {
+  out[0] = Number.MAX_VALUE;
+  out[1] = F32_MIN;
+  let k = start;
+  let us = 0;
+  let uss = 0;
+  while (k < end && val[k] === F32_MIN) {
+    const a = sv[k] as number;
+    us += a;
+    uss += a * a;
+    k++;
+  }
+  if (k === end) return;
+  // Weights are 1, so the weight sums are counts (exact in double, as gbdt-rs's sums of 1.0).
+  const uc = k - start;
+  let fitness0 = uc > 1 ? uss - (us * us) / uc : 0;
+  if (fitness0 < 0) fitness0 = 0;
+  let rs = sumS - us;
+  let rss = sumSS - uss;
+  let rc = sumC - uc;
+  let ls = 0;
+  let lss = 0;
+  let lc = 0;
+  let impurity = Number.MAX_VALUE;
+  let value = F32_MIN;
+  let f2 = val[k] as number;
+  for (let i = k; i < end - 1; i++) {
+    const a = sv[i] as number;
+    const b = a * a; // ss = target · (target · weight), as TrainingCache computes it
+    ls += a;
+    lss += b;
+    lc += 1;
+    rs -= a;
+    rss -= b;
+    rc -= 1;
+    const f1 = f2;
+    f2 = val[i + 1] as number;
+    // almost_equal: |f1 - f2| < 1e-5 in f32 (the cheap bounds skip the rounding when clear).
+    const d = f1 - f2;
+    if (d > -1.0001e-5 && d < 1.0001e-5 && Math.abs(f(d)) < 1e-5) continue;
+    let fitness1 = lc > 1 ? lss - (ls * ls) / lc : 0;
+    if (fitness1 < 0) fitness1 = 0;
+    let fitness2 = rc > 1 ? rss - (rs * rs) / rc : 0;
+    if (fitness2 < 0) fitness2 = 0;
+    const fitness = fitness0 + fitness1 + fitness2;
+    if (impurity > fitness) {
+      impurity = fitness;
+      value = f(f(f1 + f2) / 2);
+    }
+  }
+  out[0] = impurity;
+  out[1] = value;
+}
+
+/**
+ * Scatters one feature's node segment from one bank to the other: lefts, then rights, then
+ * missing (side 0, 1, 2), each keeping its sorted order.
+ */
+export function partitionFeature(
+  side: Uint8Array,
+  idx: Int32Array,
+  val: Float32Array,
+  sv: Float64Array,
+  oIdx: Int32Array,
+  oVal: Float32Array,
+  oSv: Float64Array,
+  start: number,
+  nLeft: number,
+  nRight: number,
+  end: number,
+): void {
+  let l = start;
+  let r = start + nLeft;
+  let m = start + nLeft + nRight;
+  for (let k = start; k < end; k++) {
+    const id = idx[k] as number;
+    const sd = side[id] as number;
+    const pos = sd === 0 ? l++ : sd === 1 ? r++ : m++;
+    oIdx[pos] = id;
+    oVal[pos] = val[k] as number;
+    oSv[pos] = sv[k] as number;
+  }
+}
