@@ -142,10 +142,14 @@ function parseUncached(der: Buffer, sha256: string, what: string): Certificate {
   const bc = parseBasicConstraints(extensions.get(OID.basicConstraints), what);
   let x509: X509Certificate;
   try {
-    x509 = new X509Certificate(der);
+    // Trap: given a Buffer, Node tries PEM first and takes the first PEM block found *anywhere* in
+    // the bytes. An RA-TLS certificate embeds a quote whose PCK chain is PEM text, so raw DER would
+    // silently parse as the embedded PCK certificate. Wrap the DER as PEM ourselves and check.
+    x509 = new X509Certificate(`-----BEGIN CERTIFICATE-----\n${der.toString("base64")}\n-----END CERTIFICATE-----\n`);
   } catch (cause) {
     throw new AttestationError("MALFORMED_EVIDENCE", `${what} could not be parsed`, { cause });
   }
+  if (!x509.raw.equals(der)) throw new AttestationError("MALFORMED_EVIDENCE", `${what} did not parse as itself`);
   return {
     der,
     x509,

@@ -23,3 +23,4 @@ export async function buildSimulationQuote(options: { now: Date; reportData: Uin
   return { quote, rootSha256: platform.rootSha256, platform };
 }
 export { TestSnpPlatform, encodeSnpTcb, type SnpReportFields } from "./snp-builder.js";
+export { buildRaTlsTestCertificate, type RaTlsTestCertificate } from "./ratls-cert.js";
