@@ -2,7 +2,7 @@
 // platforms never share one directory.
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { PlatformError } from "./errors.js";
 
 export interface DataDir {
@@ -24,12 +24,17 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** Locks held by this process (a second platform in the same process must be refused too). */
+const held = new Set<string>();
+
 function acquireLock(path: string): void {
+  if (held.has(path)) throw new PlatformError("FAILED_PRECONDITION", "the data directory is in use by this process");
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, "wx", 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
+      held.add(path);
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
@@ -59,7 +64,8 @@ function loadOrCreateKey(path: string): Buffer {
   return key;
 }
 
-export function openDataDir(root: string): DataDir {
+export function openDataDir(dir: string): DataDir {
+  const root = resolve(dir);
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const lock = join(root, "LOCK");
   acquireLock(lock);
@@ -72,6 +78,7 @@ export function openDataDir(root: string): DataDir {
     clientDir,
     platformKey: loadOrCreateKey(join(root, "platform.key")),
     release: () => {
+      held.delete(lock);
       try {
         if (Number(readFileSync(lock, "utf8")) === process.pid) unlinkSync(lock);
       } catch {
