@@ -3,11 +3,12 @@
 // echo service on the same stack, measured in the same run.
 //
 //   npx tsc -b packages/platform && node bench/control-plane.js [--concurrency 1,8,32] [--duration 5]
-//       [--warmup 1] [--json results.json] [--server-cpu-prof DIR]
+//       [--warmup 1] [--tmp DIR] [--json results.json] [--server-cpu-prof DIR]
 //
-// The servers run in a child process (an all-in-one platform in a temporary data directory on loopback,
-// with the default argon2id parameters, and the echo server), the clients in this one, so client and
-// server do not share an event loop. Each concurrency level N uses N clients, each with its own HTTP/2
+// The servers run in a child process, the clients in this one, so they do not share an event loop. The
+// child runs an all-in-one platform (default argon2id parameters, data directory in a fresh temporary
+// directory under --tmp, default the OS temp dir: that disk's fsync latency is part of the result) and
+// the echo server, both on loopback. Each concurrency level N uses N clients, each with its own HTTP/2
 // connections and its own FunctionOwner and DataOwner accounts. Phases per level, each `duration`
 // seconds after `warmup` seconds that are not recorded:
 //   echo         GetTask against a server that answers from memory: http2.createSecureServer +
@@ -51,6 +52,7 @@ const { values: opts } = parseArgs({
     warmup: { type: "string", default: "1" },
     json: { type: "string" },
     "server-cpu-prof": { type: "string" },
+    tmp: { type: "string", default: tmpdir() },
     serve: { type: "boolean", default: false },
   },
 });
@@ -78,7 +80,7 @@ function echoTask(taskId) {
 }
 
 async function serve() {
-  const dataDir = mkdtempSync(join(tmpdir(), "mesatee-bench-"));
+  const dataDir = mkdtempSync(join(opts.tmp, "mesatee-bench-"));
   const adminPassword = randomBytes(16).toString("hex");
   // No passwordHashing override: the service's defaults (argon2id) apply.
   const config = platformPkg.defaultConfig({ dataDir, authPort: 0, frontendPort: 0, adminPassword });
@@ -250,7 +252,7 @@ async function main() {
   if (!(timing.durationMs > 0) || !(timing.warmupMs >= 0))
     throw new Error("--duration > 0 and --warmup >= 0, in seconds");
 
-  const child = fork(fileURLToPath(import.meta.url), ["--serve"], {
+  const child = fork(fileURLToPath(import.meta.url), ["--serve", "--tmp", opts.tmp], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     // Where the server's time goes: a V8 CPU profile, to open in Chrome DevTools.
     execArgv: opts["server-cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${opts["server-cpu-prof"]}`] : [],
@@ -309,7 +311,7 @@ async function main() {
     const header = [
       `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}; servers in one child process, clients in another.`,
       `Password hashing: argon2id, the platform's defaults (memoryCost ${h.memoryCost} KiB, timeCost ${h.timeCost}, parallelism ${h.parallelism}).`,
-      `Each phase: ${opts.warmup} s warmup (not recorded), then ${opts.duration} s measured. Latencies are per call, seen by the client.`,
+      `Data directory under ${opts.tmp}. Each phase: ${opts.warmup} s warmup (not recorded), then ${opts.duration} s measured. Latencies are per call, seen by the client.`,
       "",
     ].join("\n");
     console.log(header);
