@@ -40,9 +40,6 @@ interface Work {
   target: Float32Array;
   residual: Float32Array;
   s: Float64Array;
-  ss: Float64Array;
-  c: Float64Array;
-  logitC: Float32Array;
   /** Leaf prediction of each training sample in the current tree (gbdt-rs's cache.preds). */
   preds: Float32Array;
   /**
@@ -56,8 +53,8 @@ interface Work {
   scratchSplit: Float64Array;
   side: Uint8Array;
   scratch: Float32Array;
-  /** Sample ids of the current node in gbdt-rs's order. */
-  order: Int32Array;
+  /** s of the root's samples in row order */
+  rootS: Float64Array;
 }
 
 interface Builder {
@@ -138,21 +135,25 @@ function lossProcess(conf: GbdtConfig, w: Work, y: Float32Array, predicted: Floa
       target[i] = f(label - p);
     }
   }
-  // TrainingCache::init_one_iteration (weights are 1).
-  for (let i = 0; i < w.n; i++) {
-    const t = target[i] as number;
-    w.s[i] = t;
-    w.ss[i] = t * t;
-    if (conf.loss === "LogLikelyhood") {
-      const a = Math.abs(t);
-      w.logitC[i] = a * (2 - a);
-    }
-  }
+  // TrainingCache::init_one_iteration with weights of 1: s = target, ss = target², c = 1, and
+  // logit_c = |target|·(2 − |target|); ss, c and logit_c are derived from s where they are used.
+  for (let i = 0; i < w.n; i++) w.s[i] = target[i] as number;
 }
 
-/** calculate_pred over the node's samples, summed in node order. */
-function leafValue(conf: GbdtConfig, w: Work, count: number): number {
-  const order = w.order;
+/**
+ * The node's samples, in gbdt-rs's node order: their ids (`order`) and their s = target values
+ * (`sv[base + k]`), the latter read sequentially from the bank instead of gathered by id.
+ */
+interface NodeView {
+  order: Int32Array;
+  sv: Float64Array;
+  base: number;
+  count: number;
+}
+
+/** calculate_pred over the node's samples, summed in node order (weights are 1). */
+function leafValue(conf: GbdtConfig, w: Work, v: NodeView): number {
+  const { order, sv, base, count } = v;
   if (conf.loss === "LAD") {
     const r = w.scratch.subarray(0, count);
     for (let k = 0; k < count; k++) r[k] = w.residual[order[k] as number] as number;
@@ -166,25 +167,25 @@ function leafValue(conf: GbdtConfig, w: Work, count: number): number {
   let c = 0;
   if (conf.loss === "LogLikelyhood") {
     for (let k = 0; k < count; k++) {
-      const id = order[k] as number;
-      s += w.s[id] as number;
-      c += w.logitC[id] as number;
+      const t = sv[base + k] as number;
+      s += t;
+      const a = Math.abs(t);
+      c += f(a * (2 - a)); // logit_c, stored as f32 by gbdt-rs
     }
   } else {
-    for (let k = 0; k < count; k++) {
-      const id = order[k] as number;
-      s += w.s[id] as number;
-      c += w.c[id] as number;
-    }
+    for (let k = 0; k < count; k++) s += sv[base + k] as number;
+    c = count; // the sum of `count` weights of 1.0, exactly
   }
   return Math.abs(c) < 1e-10 ? 0 : f(s / c);
 }
 
-function sameTarget(w: Work, count: number): boolean {
+function sameTarget(v: NodeView): boolean {
+  const { sv, base, count } = v;
   if (count === 0) return false;
-  const t0 = w.target[w.order[0] as number] as number;
+  // s = target · 1.0 is the f32 target itself.
+  const t0 = sv[base] as number;
   for (let k = 1; k < count; k++) {
-    if (!(Math.abs(f(t0 - (w.target[w.order[k] as number] as number))) < 1e-5)) return false;
+    if (!(Math.abs(f(t0 - (sv[base + k] as number))) < 1e-5)) return false;
   }
   return true;
 }
@@ -208,17 +209,17 @@ interface Split {
 /** Nodes smaller than this are split on the main thread alone (a hand-off costs more). */
 const PARALLEL_MIN_SAMPLES = 8192;
 
-function findSplit(conf: GbdtConfig, w: Work, bankIndex: number, start: number, end: number, count: number): Split | undefined {
+function findSplit(conf: GbdtConfig, w: Work, bankIndex: number, start: number, end: number, v: NodeView): Split | undefined {
   // ImpurityCache sums, in node order (recomputed per feature in gbdt-rs, to the same values).
+  const { sv, base, count } = v;
   let sumS = 0;
   let sumSS = 0;
-  let sumC = 0;
   for (let k = 0; k < count; k++) {
-    const id = w.order[k] as number;
-    sumS += w.s[id] as number;
-    sumSS += w.ss[id] as number;
-    sumC += w.c[id] as number;
+    const t = sv[base + k] as number;
+    sumS += t;
+    sumSS += t * t;
   }
+  const sumC = count;
   const candidates = candidateFeatures(conf);
   if (w.pool && count >= PARALLEL_MIN_SAMPLES) return w.pool.split(bankIndex, start, end, sumS, sumSS, sumC, candidates);
   const bank = w.banks[bankIndex] as Bank;
@@ -269,17 +270,20 @@ function fitNode(
   const count = end - start;
   const bankIndex = depth & 1;
   const bank = w.banks[bankIndex] as Bank;
-  const source = orderFeature < 0 ? rootOrder : (bank.idx[orderFeature] as Int32Array).subarray(start, end);
-  w.order.set(source.subarray(0, count));
-  const pred = leafValue(conf, w, count);
+  const view: NodeView =
+    orderFeature < 0
+      ? { order: rootOrder, sv: w.rootS, base: 0, count }
+      : { order: (bank.idx[orderFeature] as Int32Array).subarray(start, end), sv: bank.sv[orderFeature] as Float64Array, base: start, count };
+  const pred = leafValue(conf, w, view);
   b.pred[node] = pred;
   const makeLeaf = (): void => {
     b.isLeaf[node] = 1;
-    for (let k = 0; k < count; k++) w.preds[w.order[k] as number] = pred;
+    const order = view.order;
+    for (let k = 0; k < count; k++) w.preds[order[k] as number] = pred;
   };
-  if (depth >= conf.max_depth || sameTarget(w, count) || count <= conf.min_leaf_size) return makeLeaf();
+  if (depth >= conf.max_depth || sameTarget(view) || count <= conf.min_leaf_size) return makeLeaf();
 
-  const split = findSplit(conf, w, bankIndex, start, end, count);
+  const split = findSplit(conf, w, bankIndex, start, end, view);
   if (split === undefined) return makeLeaf();
   const col = bank.idx[split.feature] as Int32Array;
   const colVal = bank.val[split.feature] as Float32Array;
@@ -401,9 +405,6 @@ async function fit(conf: GbdtConfig, data: TrainingData, pool: TrainingPool | un
     target: new Float32Array(n),
     residual: new Float32Array(n),
     s: new Float64Array(n),
-    ss: new Float64Array(n),
-    c: new Float64Array(n).fill(1),
-    logitC: new Float32Array(n),
     preds: new Float32Array(n).fill(F32_MIN),
     banks:
       pool?.banks ??
@@ -416,7 +417,7 @@ async function fit(conf: GbdtConfig, data: TrainingData, pool: TrainingPool | un
     scratchSplit: new Float64Array(2),
     side: pool?.side ?? new Uint8Array(n),
     scratch: new Float32Array(n),
-    order: new Int32Array(n),
+    rootS: new Float64Array(n),
   };
   const model: GbdtModel = { conf, trees: [], bias: bias(conf, data.y) };
   const predicted = new Float32Array(n).fill(model.bias);
@@ -468,6 +469,7 @@ async function fit(conf: GbdtConfig, data: TrainingData, pool: TrainingPool | un
     if (cols === 0) count = nrSamples;
     const rootOrder = new Int32Array(nrSamples);
     for (let i = 0, k = 0; i < n; i++) if (inSubset[i] === 1) rootOrder[k++] = i;
+    for (let k = 0; k < nrSamples; k++) w.rootS[k] = w.s[rootOrder[k] as number] as number;
     const b: Builder = { featureIndex: [], featureValue: [], pred: [], isLeaf: [], left: [], right: [] };
     fitNode(conf, w, b, addNode(b), 0, 0, count, -1, rootOrder);
     const tree = treeFromBuilder(b);
