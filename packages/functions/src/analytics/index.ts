@@ -2,6 +2,7 @@
 import type { BuiltinFunction } from "../types.js";
 import { createDbscanFunction } from "./dbscan.js";
 import { createGmmFunction } from "./gmm.js";
+import { createImageResizeFunction } from "./image/resize.js";
 import { createKMeansFunction } from "./kmeans.js";
 import { createLinearRegressionFunction } from "./linear-regression.js";
 import { createNaiveBayesFunction } from "./naive-bayes.js";
@@ -10,6 +11,7 @@ import { createSvmFunction } from "./svm.js";
 
 export { createDbscanFunction } from "./dbscan.js";
 export { createGmmFunction } from "./gmm.js";
+export { createImageResizeFunction, DEFAULT_IMAGE_LIMITS, type ImageLimits } from "./image/resize.js";
 export { createKMeansFunction } from "./kmeans.js";
 export { createLinearRegressionFunction } from "./linear-regression.js";
 export { createNaiveBayesFunction } from "./naive-bayes.js";
