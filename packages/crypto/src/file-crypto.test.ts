@@ -216,3 +216,18 @@ test("encrypting into a Writable gives the bytes a path would get; teaclave-file
     );
   });
 });
+
+test("inputs and outputs that are neither paths nor streams are refused as invalid arguments", async () => {
+  const crypto = generateFileCrypto("aes-gcm-128");
+  const bogus = 42 as unknown as string;
+  await assert.rejects(encryptFile({ crypto, input: bogus, output: "x" }), cryptoError("INVALID_ARGUMENT"));
+  await assert.rejects(
+    encryptFile({ crypto, input: Readable.from([Buffer.from("a")]), output: bogus }),
+    cryptoError("INVALID_ARGUMENT"),
+  );
+  await assert.rejects(decryptFile({ crypto, input: bogus, output: "x" }), cryptoError("INVALID_ARGUMENT"));
+  await assert.rejects(
+    decryptFile({ crypto, input: fixture("functions/gbdt_training/train.txt"), output: bogus }),
+    cryptoError("INVALID_ARGUMENT"),
+  );
+});

@@ -249,6 +249,19 @@ async function* plaintextChunks(stream: Readable): AsyncGenerator<Uint8Array> {
 // ---------------------------------------------------------------------------------------------
 // File API
 
+/** Accepts any stream with Writable's surface (http.ClientRequest is not a stream.Writable). */
+function checkOutput(output: unknown): void {
+  if (typeof output === "string") return;
+  const candidate = output as Partial<Writable> | null;
+  if (
+    typeof candidate?.write !== "function" ||
+    typeof candidate.on !== "function" ||
+    typeof candidate.end !== "function"
+  ) {
+    throw new CryptoError("INVALID_ARGUMENT", "output must be a file path or a Writable");
+  }
+}
+
 /** Adapts an append-only sink to the PositionalSink the encoders take; positional use is a bug. */
 function sequentialOnly(sink: ByteSink): PositionalSink {
   const refuse = (): Promise<never> =>
@@ -273,6 +286,7 @@ export async function encryptFile(options: EncryptFileOptions): Promise<CryptoRe
   if (typeof options.input !== "string" && !(options.input instanceof Readable)) {
     throw new CryptoError("INVALID_ARGUMENT", "input must be a file path or a Readable");
   }
+  checkOutput(output);
 
   // Listen at once: a stream that fails while the output is being opened must not crash the
   // process with an unhandled 'error'; iterating it below rethrows the failure.
@@ -319,6 +333,9 @@ export async function decryptFile(options: DecryptFileOptions): Promise<CryptoRe
   const fileName = options.fileName === undefined ? basename(options.input) : options.fileName;
   if (crypto.schema === "teaclave-file-128" && fileName !== null) encodeFileName(fileName);
   const toPath = typeof options.output === "string";
+  if (typeof options.input !== "string")
+    throw new CryptoError("INVALID_ARGUMENT", "input must be a file path");
+  checkOutput(options.output);
 
   // A Writable gets its error listener before the first await (see WritableSink).
   const streamSink = typeof options.output === "string" ? undefined : new WritableSink(options.output);
