@@ -249,6 +249,12 @@ async function* plaintextChunks(stream: Readable): AsyncGenerator<Uint8Array> {
 // ---------------------------------------------------------------------------------------------
 // File API
 
+function checkInputPath(input: unknown): void {
+  if (typeof input !== "string" || input.length === 0) {
+    throw new CryptoError("INVALID_ARGUMENT", "input must be a file path");
+  }
+}
+
 /** Accepts any stream with Writable's surface (http.ClientRequest is not a stream.Writable). */
 function checkOutput(output: unknown): void {
   if (typeof output === "string") return;
@@ -330,6 +336,7 @@ export async function encryptFile(options: EncryptFileOptions): Promise<CryptoRe
 export async function decryptFile(options: DecryptFileOptions): Promise<CryptoResult> {
   const crypto = validateFileCrypto(options.crypto);
   checkExpectedTag(crypto.schema, options.expectedTag);
+  checkInputPath(options.input);
   const fileName = options.fileName === undefined ? basename(options.input) : options.fileName;
   if (crypto.schema === "teaclave-file-128" && fileName !== null) encodeFileName(fileName);
   const toPath = typeof options.output === "string";
@@ -391,6 +398,7 @@ export async function decryptFile(options: DecryptFileOptions): Promise<CryptoRe
 /** Authenticates a whole file under `crypto` and returns its tag (null for raw). */
 export async function computeTag(options: ComputeTagOptions): Promise<Uint8Array | null> {
   const crypto = validateFileCrypto(options.crypto);
+  checkInputPath(options.input);
   const fileName = options.fileName === undefined ? basename(options.input) : options.fileName;
   if (crypto.schema === "teaclave-file-128" && fileName !== null) encodeFileName(fileName);
   const source = await FileSource.open(options.input);
