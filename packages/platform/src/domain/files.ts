@@ -1,14 +1,8 @@
 // Input and output files (spec §3.5). The platform stores where ciphertext lives and how to decrypt it;
 // it never stores the data itself (fusion outputs excepted, which stay inside the platform).
-export type FileSchema = "aes-gcm-128" | "aes-gcm-256" | "teaclave-file-128" | "raw" | "mesatee-stream-v1";
+import type { FileSchema } from "@mesatee/crypto";
 
-export const FILE_SCHEMAS: readonly FileSchema[] = [
-  "aes-gcm-128",
-  "aes-gcm-256",
-  "teaclave-file-128",
-  "raw",
-  "mesatee-stream-v1",
-];
+export type { FileSchema };
 
 export interface FileCrypto {
   readonly schema: FileSchema;

@@ -2,27 +2,20 @@
 import { resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { invalidArgument, PlatformError } from "../../errors.js";
-import { FILE_SCHEMAS, type FileCrypto, type FileSchema } from "../../domain/files.js";
+import { isCryptoError, validateFileCrypto } from "@mesatee/crypto";
+import type { FileCrypto, FileSchema } from "../../domain/files.js";
 import { isValidUserId } from "../../domain/users.js";
 import { truncate } from "../../ids.js";
 import type { ManagementLimits } from "./limits.js";
 
-const KEY_IV: Readonly<Record<FileSchema, { key: number[]; iv: number[] }>> = {
-  "aes-gcm-128": { key: [16], iv: [12] },
-  "aes-gcm-256": { key: [32], iv: [12] },
-  "teaclave-file-128": { key: [16], iv: [0] },
-  raw: { key: [0], iv: [0] },
-  "mesatee-stream-v1": { key: [16, 32], iv: [0] },
-};
-
 export function validateCrypto(schema: string, key: Uint8Array, iv: Uint8Array): FileCrypto {
-  if (!(FILE_SCHEMAS as readonly string[]).includes(schema))
-    throw invalidArgument(`unsupported file schema ${JSON.stringify(truncate(schema))}`);
-  const s = schema as FileSchema;
-  const rule = KEY_IV[s];
-  if (!rule.key.includes(key.length)) throw invalidArgument(`${s} needs a key of ${rule.key.join(" or ")} bytes`);
-  if (!rule.iv.includes(iv.length)) throw invalidArgument(`${s} needs an iv of ${rule.iv.join(" or ")} bytes`);
-  return { schema: s, key: Buffer.from(key).toString("hex"), iv: Buffer.from(iv).toString("hex") };
+  try {
+    const c = validateFileCrypto({ schema, key, iv });
+    return { schema: c.schema, key: Buffer.from(key).toString("hex"), iv: Buffer.from(iv).toString("hex") };
+  } catch (error) {
+    if (isCryptoError(error)) throw invalidArgument(error.message);
+    throw error;
+  }
 }
 
 /**
