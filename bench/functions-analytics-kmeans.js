@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { createMemoryContext, findBuiltin } from "@mesatee/functions";
 
 const [rows, features, k, runs] = [100_000, 8, 10, 5].map((d, i) => Number(process.argv[2 + i] ?? d));

@@ -3,11 +3,13 @@
 // (bench/psi-reference.c, qsort + memcmp, compiled here with `cc -O2`), on the same data in the same run.
 // Every result is checked to be identical to C's. Needs the functions package built (npx tsc -b packages/functions).
 //   node bench/psi-1m.js [identifiers per party] [runs]
+import { Buffer } from "node:buffer";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { createMemoryContext, findBuiltin } from "@mesatee/functions";
 
 const n = Number(process.argv[2] ?? 1_000_000);
