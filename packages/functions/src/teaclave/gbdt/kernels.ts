@@ -95,7 +95,16 @@ export function partitionFeature(
   for (let k = start; k < end; k++) {
     const id = idx[k] as number;
     const sd = side[id] as number;
-    const pos = sd === 0 ? l++ : sd === 1 ? r++ : m++;
+    let pos: number;
+    if (sd === 2) {
+      pos = m++; // missing: rare
+    } else {
+      // Branch-free choice between the left and right cursors: the side of consecutive samples
+      // is random in this feature's order, so a branch would mispredict half the time.
+      pos = l + sd * (r - l);
+      l += 1 - sd;
+      r += sd;
+    }
     oIdx[pos] = id;
     oVal[pos] = val[k] as number;
     oSv[pos] = sv[k] as number;

@@ -251,6 +251,33 @@ function partition(w: Work, from: number, to: number, start: number, nLeft: numb
   }
 }
 
+const sideCounts = new Int32Array(3);
+
+/** Marks each sample of the split feature's segment left (0), right (1) or missing (2). */
+function markSides(side: Uint8Array, col: Int32Array, colVal: Float32Array, start: number, end: number, value: number): Int32Array {
+  let nLeft = 0;
+  let nRight = 0;
+  let nMissing = 0;
+  for (let k = start; k < end; k++) {
+    const v = colVal[k] as number;
+    const id = col[k] as number;
+    if (v === F32_MIN) {
+      side[id] = 2;
+      nMissing++;
+    } else if (v < value) {
+      side[id] = 0;
+      nLeft++;
+    } else {
+      side[id] = 1;
+      nRight++;
+    }
+  }
+  sideCounts[0] = nLeft;
+  sideCounts[1] = nRight;
+  sideCounts[2] = nMissing;
+  return sideCounts;
+}
+
 /**
  * DecisionTree::fit_node. The node's samples are the segment [start, end) of every feature's sorted
  * order; `orderFeature` names the feature whose segment lists them in gbdt-rs's node order (-1:
@@ -285,25 +312,10 @@ function fitNode(
 
   const split = findSplit(conf, w, bankIndex, start, end, view);
   if (split === undefined) return makeLeaf();
-  const col = bank.idx[split.feature] as Int32Array;
-  const colVal = bank.val[split.feature] as Float32Array;
-  let nLeft = 0;
-  let nRight = 0;
-  let nMissing = 0;
-  for (let k = start; k < end; k++) {
-    const v = colVal[k] as number;
-    const id = col[k] as number;
-    if (v === F32_MIN) {
-      w.side[id] = 2;
-      nMissing++;
-    } else if (v < split.value) {
-      w.side[id] = 0;
-      nLeft++;
-    } else {
-      w.side[id] = 1;
-      nRight++;
-    }
-  }
+  const counts = markSides(w.side, bank.idx[split.feature] as Int32Array, bank.val[split.feature] as Float32Array, start, end, split.value);
+  const nLeft = counts[0] as number;
+  const nRight = counts[1] as number;
+  const nMissing = counts[2] as number;
   if ((nLeft === 0 ? 1 : 0) + (nRight === 0 ? 1 : 0) + (nMissing === 0 ? 1 : 0) >= 2) return makeLeaf();
   b.featureIndex[node] = split.feature;
   b.featureValue[node] = split.value;
