@@ -17,6 +17,7 @@ export {
 } from "./verify/collateral-store.js";
 export { fetchDcapCollateral, fetchSnpCollateral, type FetchOptions } from "./verify/fetch.js";
 export { detectEvidence, type DetectedEvidence } from "./verify/detect.js";
+export { resetVerifierCaches } from "./verify/chain.js";
 export { extractRaTlsEvidence, reportDataForClaims, type RaTlsEvidence } from "./verify/ratls-extension.js";
 export {
   INTEL_SGX_ROOT_SHA256,

@@ -4,7 +4,7 @@
 // untrusted root, then linkage and signatures, then validity at `now`, then revocation.
 
 import { AttestationError } from "../errors.js";
-import { KEY_USAGE_KEY_CERT_SIGN, OID, type Certificate } from "./certificate.js";
+import { clearCertificateCache, KEY_USAGE_KEY_CERT_SIGN, OID, type Certificate } from "./certificate.js";
 import { checkCrl, isRevoked, type Crl } from "./crl.js";
 
 export type AnchorKind = "intel" | "simulation" | "amd";
@@ -44,6 +44,15 @@ const UNDERSTOOD_CRITICAL = new Set([
 ]);
 
 const verifiedSignatures = new Set<string>();
+
+/**
+ * Forgets remembered certificate signatures and parsed certificates. Verification results never
+ * depend on these caches (both are keyed by content); this exists to measure cold verification.
+ */
+export function resetVerifierCaches(): void {
+  verifiedSignatures.clear();
+  clearCertificateCache();
+}
 
 /** Signature of `child` by `issuer`; successful checks are remembered (both are content-addressed). */
 function signedBy(child: Certificate, issuer: Certificate): boolean {
