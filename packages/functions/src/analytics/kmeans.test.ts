@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createMemoryContext } from "../memory-context.js";
 import { createKMeansFunction } from "./kmeans.js";
 import { agreement, blobs, column, csv, python, refused, runFunction } from "./test-support.js";
 
@@ -169,4 +170,17 @@ test("predicting with a model refuses data with another number of features, nami
     "INVALID_INPUT",
     /^input model_file is a builtin-svm model, not a builtin-kmeans model$/,
   );
+});
+
+test("a cancelled task stops with a FunctionError instead of running on", async () => {
+  const controller = new AbortController();
+  controller.abort();
+  const ctx = createMemoryContext({
+    args: { k: 2 },
+    inputs: { training_data: csv(blobs(6, TRUE_CENTERS, 50, 1).rows) },
+    outputs: ["result_file"],
+    signal: controller.signal,
+  });
+  await refused(kmeans.run(ctx), "FAILED", /^the task was cancelled$/);
+  assert.equal(ctx.output("result_file").length, 0);
 });
