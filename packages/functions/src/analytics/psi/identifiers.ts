@@ -13,7 +13,7 @@ export type IdentifierFormat = (typeof IDENTIFIER_FORMATS)[number];
 
 export interface Identifiers {
   readonly count: number;
-  /** `count` × 8 words. */
+  /** `count` × 8 words, in input order until psi.ts sorts them in place. */
   readonly keys: Uint32Array;
   /** Byte range of each identifier's line in the input (text and hex formats), for echoing own items. */
   readonly starts?: Uint32Array;

@@ -11,8 +11,9 @@
 //   branches) of the comparison outcomes.
 // - Not data-independent: the memory addresses the merge touches (its position in each list depends on
 //   the keys), the radix sort (buckets and scatter targets depend on key bits, and shared prefixes cause
-//   extra passes), the final scatter of flags through the sort permutation, and parsing and hashing (their
-//   time depends on line lengths). An attacker who can observe memory access patterns at cache-line or
+//   extra passes), the final scatter of flags through the sort permutation, the order check of
+//   `sorted: true` (it stops at the first descent), and parsing and hashing (their time depends on line
+//   lengths). An attacker who can observe memory access patterns at cache-line or
 //   page granularity learns partial information about the hashes; with a small, guessable identifier space
 //   that can reveal identifiers. A fully oblivious variant would need an oblivious sort (e.g. bitonic,
 //   O(n log² n)) and oblivious scatter.
