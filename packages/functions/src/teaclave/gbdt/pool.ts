@@ -22,6 +22,8 @@ import {
 export class TrainingPool {
   readonly banks: [Bank, Bank];
   readonly side: Uint8Array;
+  /** Each sample's s = target, written by the trainer before each tree. */
+  readonly s: Float32Array;
   private readonly ctrl: Int32Array;
   private readonly params: Float64Array;
   private readonly candidates: Int32Array;
@@ -35,6 +37,7 @@ export class TrainingPool {
   ) {
     this.banks = bankViews(layout);
     this.side = new Uint8Array(layout.side);
+    this.s = new Float32Array(layout.s);
     this.ctrl = new Int32Array(layout.control);
     this.params = new Float64Array(layout.control);
     this.candidates = new Int32Array(layout.candidates);
@@ -95,7 +98,7 @@ export class TrainingPool {
     for (let rank = 0; rank < candidates.length; rank++) {
       if (!mine(rank, 0, this.threads)) continue;
       const feature = candidates[rank] as number;
-      featureImpurity(b.val[feature] as Float32Array, b.sv[feature] as Float64Array, start, end, sumS, sumSS, sumC, this.scratch);
+      featureImpurity(b.ids[feature] as Int32Array, b.vals[feature] as Float32Array, this.s, start, end, sumS, sumSS, sumC, this.scratch);
       if (best > (this.scratch[0] as number)) {
         best = this.scratch[0] as number;
         bestValue = this.scratch[1] as number;
@@ -127,9 +130,9 @@ export class TrainingPool {
     const seq = this.dispatch(CMD_PARTITION);
     const a = this.banks[from] as Bank;
     const o = this.banks[to] as Bank;
-    for (let feature = 0; feature < a.idx.length; feature++) {
+    for (let feature = 0; feature < a.ids.length; feature++) {
       if (!mine(feature, 0, this.threads)) continue;
-      partitionFeature(this.side, a.idx[feature]!, a.val[feature]!, a.sv[feature]!, o.idx[feature]!, o.val[feature]!, o.sv[feature]!, start, nLeft, nRight, end);
+      partitionFeature(this.side, a.ids[feature]!, o.ids[feature]!, start, nLeft, nRight, end);
     }
     this.join(seq);
   }

@@ -20,7 +20,7 @@ import { FunctionError } from "../../types.js";
 import { featureImpurity, partitionFeature } from "./kernels.js";
 import { F32_MIN, type GbdtConfig, type GbdtModel, type Tree } from "./model.js";
 import { TrainingPool } from "./pool.js";
-import type { Bank } from "./shared.js";
+import { makeBank, type Bank } from "./shared.js";
 
 const f = Math.fround;
 
@@ -39,7 +39,8 @@ interface Work {
   x: Float32Array;
   target: Float32Array;
   residual: Float32Array;
-  s: Float64Array;
+  /** Each sample's s = target · weight (weights are 1): the f32 target itself. */
+  s: Float32Array;
   /** Leaf prediction of each training sample in the current tree (gbdt-rs's cache.preds). */
   preds: Float32Array;
   /**
@@ -53,8 +54,7 @@ interface Work {
   scratchSplit: Float64Array;
   side: Uint8Array;
   scratch: Float32Array;
-  /** s of the root's samples in row order */
-  rootS: Float64Array;
+
 }
 
 interface Builder {
@@ -135,57 +135,56 @@ function lossProcess(conf: GbdtConfig, w: Work, y: Float32Array, predicted: Floa
       target[i] = f(label - p);
     }
   }
-  // TrainingCache::init_one_iteration with weights of 1: s = target, ss = target², c = 1, and
-  // logit_c = |target|·(2 − |target|); ss, c and logit_c are derived from s where they are used.
-  for (let i = 0; i < w.n; i++) w.s[i] = target[i] as number;
+  // TrainingCache::init_one_iteration with weights of 1: s = target (w.s is the target array),
+  // ss = target², c = 1 and logit_c = |target|·(2 − |target|) are derived where they are used.
 }
 
 /**
- * The node's samples, in gbdt-rs's node order: their ids (`order`) and their s = target values
- * (`sv[base + k]`), the latter read sequentially from the bank instead of gathered by id.
+ * The node's samples in gbdt-rs's node order: sample k is `ids[offset + step · k]` (the root lists
+ * its rows directly; other nodes read the ids of their parent's split feature, stored in pairs).
  */
 interface NodeView {
-  order: Int32Array;
-  sv: Float64Array;
-  base: number;
+  ids: Int32Array;
+  offset: number;
+  step: number;
   count: number;
 }
 
 /** calculate_pred over the node's samples, summed in node order (weights are 1). */
 function leafValue(conf: GbdtConfig, w: Work, v: NodeView): number {
-  const { order, sv, base, count } = v;
+  const { ids, offset, step, count } = v;
   if (conf.loss === "LAD") {
     const r = w.scratch.subarray(0, count);
-    for (let k = 0; k < count; k++) r[k] = w.residual[order[k] as number] as number;
+    for (let k = 0; k < count; k++) r[k] = w.residual[ids[offset + step * k] as number] as number;
     r.sort();
     // lad_optimal_value: first i with 2·(i+1) > count, then the mean of r[i-1] and r[i].
     const i = Math.floor(count / 2);
     if (count === 0) return 0;
     return i >= 1 ? f(f((r[i] as number) + (r[i - 1] as number)) / 2) : (r[0] as number);
   }
+  const sArr = w.s;
   let s = 0;
   let c = 0;
   if (conf.loss === "LogLikelyhood") {
     for (let k = 0; k < count; k++) {
-      const t = sv[base + k] as number;
+      const t = sArr[ids[offset + step * k] as number] as number;
       s += t;
       const a = Math.abs(t);
       c += f(a * (2 - a)); // logit_c, stored as f32 by gbdt-rs
     }
   } else {
-    for (let k = 0; k < count; k++) s += sv[base + k] as number;
+    for (let k = 0; k < count; k++) s += sArr[ids[offset + step * k] as number] as number;
     c = count; // the sum of `count` weights of 1.0, exactly
   }
   return Math.abs(c) < 1e-10 ? 0 : f(s / c);
 }
 
-function sameTarget(v: NodeView): boolean {
-  const { sv, base, count } = v;
+function sameTarget(w: Work, v: NodeView): boolean {
+  const { ids, offset, step, count } = v;
   if (count === 0) return false;
-  // s = target · 1.0 is the f32 target itself.
-  const t0 = sv[base] as number;
+  const t0 = w.s[ids[offset] as number] as number;
   for (let k = 1; k < count; k++) {
-    if (!(Math.abs(f(t0 - (sv[base + k] as number))) < 1e-5)) return false;
+    if (!(Math.abs(f(t0 - (w.s[ids[offset + step * k] as number] as number))) < 1e-5)) return false;
   }
   return true;
 }
@@ -209,16 +208,25 @@ interface Split {
 /** Nodes smaller than this are split on the main thread alone (a hand-off costs more). */
 const PARALLEL_MIN_SAMPLES = 8192;
 
-function findSplit(conf: GbdtConfig, w: Work, bankIndex: number, start: number, end: number, v: NodeView): Split | undefined {
-  // ImpurityCache sums, in node order (recomputed per feature in gbdt-rs, to the same values).
-  const { sv, base, count } = v;
+/** Σ s and Σ s² over the node's samples, in node order. */
+function nodeSums(s: Float32Array, ids: Int32Array, offset: number, step: number, count: number, out: Float64Array): void {
   let sumS = 0;
   let sumSS = 0;
   for (let k = 0; k < count; k++) {
-    const t = sv[base + k] as number;
+    const t = s[ids[offset + step * k] as number] as number;
     sumS += t;
     sumSS += t * t;
   }
+  out[0] = sumS;
+  out[1] = sumSS;
+}
+
+function findSplit(conf: GbdtConfig, w: Work, bankIndex: number, start: number, end: number, v: NodeView): Split | undefined {
+  // ImpurityCache sums, in node order (recomputed per feature in gbdt-rs, to the same values).
+  const count = v.count;
+  nodeSums(w.s, v.ids, v.offset, v.step, count, w.scratchSplit);
+  const sumS = w.scratchSplit[0] as number;
+  const sumSS = w.scratchSplit[1] as number;
   const sumC = count;
   const candidates = candidateFeatures(conf);
   if (w.pool && count >= PARALLEL_MIN_SAMPLES) return w.pool.split(bankIndex, start, end, sumS, sumSS, sumC, candidates);
@@ -226,7 +234,7 @@ function findSplit(conf: GbdtConfig, w: Work, bankIndex: number, start: number, 
   let best = Number.MAX_VALUE;
   let found: Split | undefined;
   for (const feature of candidates) {
-    featureImpurity(bank.val[feature] as Float32Array, bank.sv[feature] as Float64Array, start, end, sumS, sumSS, sumC, w.scratchSplit);
+    featureImpurity(bank.ids[feature] as Int32Array, bank.vals[feature] as Float32Array, w.s, start, end, sumS, sumSS, sumC, w.scratchSplit);
     const impurity = w.scratchSplit[0] as number;
     if (best > impurity) {
       best = impurity;
@@ -247,20 +255,20 @@ function partition(w: Work, from: number, to: number, start: number, nLeft: numb
   const o = w.banks[to] as Bank;
   for (let feature = 0; feature < w.cols; feature++) {
     if (onlyFeature >= 0 && feature !== onlyFeature) continue;
-    partitionFeature(w.side, a.idx[feature]!, a.val[feature]!, a.sv[feature]!, o.idx[feature]!, o.val[feature]!, o.sv[feature]!, start, nLeft, nRight, end);
+    partitionFeature(w.side, a.ids[feature]!, o.ids[feature]!, start, nLeft, nRight, end);
   }
 }
 
 const sideCounts = new Int32Array(3);
 
 /** Marks each sample of the split feature's segment left (0), right (1) or missing (2). */
-function markSides(side: Uint8Array, col: Int32Array, colVal: Float32Array, start: number, end: number, value: number): Int32Array {
+function markSides(side: Uint8Array, ids: Int32Array, vals: Float32Array, start: number, end: number, value: number): Int32Array {
   let nLeft = 0;
   let nRight = 0;
   let nMissing = 0;
   for (let k = start; k < end; k++) {
-    const v = colVal[k] as number;
-    const id = col[k] as number;
+    const v = vals[2 * k + 1] as number;
+    const id = ids[2 * k] as number;
     if (v === F32_MIN) {
       side[id] = 2;
       nMissing++;
@@ -298,21 +306,19 @@ function fitNode(
   const bankIndex = depth & 1;
   const bank = w.banks[bankIndex] as Bank;
   const view: NodeView =
-    orderFeature < 0
-      ? { order: rootOrder, sv: w.rootS, base: 0, count }
-      : { order: (bank.idx[orderFeature] as Int32Array).subarray(start, end), sv: bank.sv[orderFeature] as Float64Array, base: start, count };
+    orderFeature < 0 ? { ids: rootOrder, offset: 0, step: 1, count } : { ids: bank.ids[orderFeature] as Int32Array, offset: 2 * start, step: 2, count };
   const pred = leafValue(conf, w, view);
   b.pred[node] = pred;
   const makeLeaf = (): void => {
     b.isLeaf[node] = 1;
-    const order = view.order;
-    for (let k = 0; k < count; k++) w.preds[order[k] as number] = pred;
+    const { ids, offset, step } = view;
+    for (let k = 0; k < count; k++) w.preds[ids[offset + step * k] as number] = pred;
   };
-  if (depth >= conf.max_depth || sameTarget(view) || count <= conf.min_leaf_size) return makeLeaf();
+  if (depth >= conf.max_depth || sameTarget(w, view) || count <= conf.min_leaf_size) return makeLeaf();
 
   const split = findSplit(conf, w, bankIndex, start, end, view);
   if (split === undefined) return makeLeaf();
-  const counts = markSides(w.side, bank.idx[split.feature] as Int32Array, bank.val[split.feature] as Float32Array, start, end, split.value);
+  const counts = markSides(w.side, bank.ids[split.feature] as Int32Array, bank.vals[split.feature] as Float32Array, start, end, split.value);
   const nLeft = counts[0] as number;
   const nRight = counts[1] as number;
   const nMissing = counts[2] as number;
@@ -329,9 +335,10 @@ function fitNode(
   fitNode(conf, w, b, rightNode, depth + 1, start + nLeft, start + nLeft + nRight, split.feature, rootOrder);
 }
 
-function sortedColumns(data: TrainingData): { idx: Int32Array; val: Float32Array }[] {
+/** Each feature's samples as interleaved (id, value) pairs in ascending value order. */
+function sortedColumns(data: TrainingData): Int32Array[] {
   const n = data.rows;
-  const out: { idx: Int32Array; val: Float32Array }[] = [];
+  const out: Int32Array[] = [];
   // One native sort per feature over 64-bit keys: the f32 value's bits made order-preserving in the
   // high half, the row in the low half (so ties are ordered by row; see the note at the top).
   const keys = new BigUint64Array(n);
@@ -346,14 +353,14 @@ function sortedColumns(data: TrainingData): { idx: Int32Array; val: Float32Array
       keys[i] = (BigInt(ordered) << 32n) | BigInt(i);
     }
     keys.sort();
-    const idx = new Int32Array(n);
-    const val = new Float32Array(n);
+    const pairs = new Int32Array(2 * n);
+    const pairVals = new Float32Array(pairs.buffer);
     for (let i = 0; i < n; i++) {
       const id = Number((keys[i] as bigint) & 0xffffffffn);
-      idx[i] = id;
-      val[i] = column[id] as number;
+      pairs[2 * i] = id;
+      pairVals[2 * i + 1] = column[id] as number;
     }
-    out.push({ idx, val });
+    out.push(pairs);
   }
   return out;
 }
@@ -410,26 +417,20 @@ async function fit(conf: GbdtConfig, data: TrainingData, pool: TrainingPool | un
   const n = data.rows;
   const cols = data.features;
   const sorted = sortedColumns(data);
+  const target = pool?.s ?? new Float32Array(n);
   const w: Work = {
     n,
     cols,
     x: data.x,
-    target: new Float32Array(n),
+    target,
     residual: new Float32Array(n),
-    s: new Float64Array(n),
+    s: target,
     preds: new Float32Array(n).fill(F32_MIN),
-    banks:
-      pool?.banks ??
-      ([0, 1].map(() => ({
-        idx: sorted.map(() => new Int32Array(n)),
-        val: sorted.map(() => new Float32Array(n)),
-        sv: sorted.map(() => new Float64Array(n)),
-      })) as [Bank, Bank]),
+    banks: pool?.banks ?? [makeBank(new ArrayBuffer(n * cols * 8), n, cols), makeBank(new ArrayBuffer(n * cols * 8), n, cols)],
     pool,
     scratchSplit: new Float64Array(2),
     side: pool?.side ?? new Uint8Array(n),
     scratch: new Float32Array(n),
-    rootS: new Float64Array(n),
   };
   const model: GbdtModel = { conf, trees: [], bias: bias(conf, data.y) };
   const predicted = new Float32Array(n).fill(model.bias);
@@ -453,35 +454,26 @@ async function fit(conf: GbdtConfig, data: TrainingData, pool: TrainingPool | un
     }
     lossProcess(conf, w, data.y, predicted);
     // Each feature's root segment: the subset's samples in value order.
-    let count = 0;
     for (let j = 0; j < cols; j++) {
-      const src = sorted[j] as { idx: Int32Array; val: Float32Array };
-      const idx = w.banks[0].idx[j] as Int32Array;
-      const val = w.banks[0].val[j] as Float32Array;
-      const sv = w.banks[0].sv[j] as Float64Array;
-      let k = 0;
+      const src = sorted[j] as Int32Array;
+      const dst = w.banks[0].ids[j] as Int32Array;
       if (nrSamples === n) {
-        idx.set(src.idx);
-        val.set(src.val);
-        for (let i = 0; i < n; i++) sv[i] = w.s[src.idx[i] as number] as number;
-        k = n;
+        dst.set(src);
       } else {
+        let k = 0;
         for (let i = 0; i < n; i++) {
-          const id = src.idx[i] as number;
+          const id = src[2 * i] as number;
           if (inSubset[id] === 1) {
-            idx[k] = id;
-            val[k] = src.val[i] as number;
-            sv[k] = w.s[id] as number;
+            dst[2 * k] = id;
+            dst[2 * k + 1] = src[2 * i + 1] as number;
             k++;
           }
         }
       }
-      count = k;
     }
-    if (cols === 0) count = nrSamples;
+    const count = nrSamples;
     const rootOrder = new Int32Array(nrSamples);
     for (let i = 0, k = 0; i < n; i++) if (inSubset[i] === 1) rootOrder[k++] = i;
-    for (let k = 0; k < nrSamples; k++) w.rootS[k] = w.s[rootOrder[k] as number] as number;
     const b: Builder = { featureIndex: [], featureValue: [], pred: [], isLeaf: [], left: [], right: [] };
     fitNode(conf, w, b, addNode(b), 0, 0, count, -1, rootOrder);
     const tree = treeFromBuilder(b);

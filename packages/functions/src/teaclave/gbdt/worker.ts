@@ -18,6 +18,7 @@ import {
 const { layout, tid, threads } = workerData as { layout: SharedLayout; tid: number; threads: number };
 const banks = bankViews(layout);
 const side = new Uint8Array(layout.side);
+const targets = new Float32Array(layout.s);
 const ctrl = new Int32Array(layout.control);
 const params = new Float64Array(layout.control);
 const candidates = new Int32Array(layout.candidates);
@@ -42,7 +43,7 @@ for (;;) {
     for (let rank = 0; rank < count; rank++) {
       if (!mine(rank, tid, threads)) continue;
       const feature = candidates[rank] as number;
-      featureImpurity(bank.val[feature]!, bank.sv[feature]!, start, end, sumS, sumSS, sumC, scratch);
+      featureImpurity(bank.ids[feature]!, bank.vals[feature]!, targets, start, end, sumS, sumSS, sumC, scratch);
       if (best > (scratch[0] as number)) {
         best = scratch[0] as number;
         bestValue = scratch[1] as number;
@@ -58,7 +59,7 @@ for (;;) {
     const nRight = params[PARAM_BASE + 5] as number;
     for (let feature = 0; feature < layout.features; feature++) {
       if (!mine(feature, tid, threads)) continue;
-      partitionFeature(side, bank.idx[feature]!, bank.val[feature]!, bank.sv[feature]!, to.idx[feature]!, to.val[feature]!, to.sv[feature]!, start, nLeft, nRight, end);
+      partitionFeature(side, bank.ids[feature]!, to.ids[feature]!, start, nLeft, nRight, end);
     }
   }
   Atomics.store(ctrl, CTRL_DONE + tid, seen);
