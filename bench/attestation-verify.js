@@ -13,6 +13,7 @@
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { performance } from "node:perf_hooks";
 import { resetVerifierCaches, verifyQuote } from "../packages/attestation/dist/index.js";
 
 const require = createRequire(import.meta.url);
@@ -28,9 +29,24 @@ const warmup = arg("--warmup", 50);
 
 const data = new URL("../packages/attestation/src/verify/testdata/", import.meta.url);
 const vectors = [
-  { name: "SGX quote v3", quote: "sgx/dcapqvl_sgx_quote.bin", collateral: "sgx/dcapqvl_sgx_quote_collateral.json", now: "2025-07-01T00:00:00Z" },
-  { name: "TDX quote v4", quote: "tdx/dcapqvl_tdx_quote_v4.bin", collateral: "tdx/dcapqvl_tdx_quote_v4_collateral.json", now: "2025-07-01T00:00:00Z" },
-].map((v) => ({ ...v, raw: readFileSync(new URL(v.quote, data)), json: readFileSync(new URL(v.collateral, data), "utf8"), now: new Date(v.now) }));
+  {
+    name: "SGX quote v3",
+    quote: "sgx/dcapqvl_sgx_quote.bin",
+    collateral: "sgx/dcapqvl_sgx_quote_collateral.json",
+    now: "2025-07-01T00:00:00Z",
+  },
+  {
+    name: "TDX quote v4",
+    quote: "tdx/dcapqvl_tdx_quote_v4.bin",
+    collateral: "tdx/dcapqvl_tdx_quote_v4_collateral.json",
+    now: "2025-07-01T00:00:00Z",
+  },
+].map((v) => ({
+  ...v,
+  raw: readFileSync(new URL(v.quote, data)),
+  json: readFileSync(new URL(v.collateral, data), "utf8"),
+  now: new Date(v.now),
+}));
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -55,14 +71,22 @@ function measure(runs) {
 }
 
 const ms = (x) => x.toFixed(2).padStart(7);
-console.log(`attestation verification latency (ms): ${iterations} calls after ${warmup} warm-up; ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}; node ${process.version}`);
-console.log("vector          mode   ours p50  ours p99  dcap-qvl p50  dcap-qvl p99  speed-up p50 (dcap-qvl / ours)");
+console.log(
+  `attestation verification latency (ms): ${iterations} calls after ${warmup} warm-up; ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}; node ${process.version}`,
+);
+console.log(
+  "vector          mode   ours p50  ours p99  dcap-qvl p50  dcap-qvl p99  speed-up p50 (dcap-qvl / ours)",
+);
 for (const v of vectors) {
   const nowSecs = Math.floor(v.now.getTime() / 1000);
   const check = (ours, theirs) => {
-    if (ours.tcb.status !== theirs.status) throw new Error(`${v.name}: verifiers disagree (${ours.tcb.status} vs ${theirs.status})`);
+    if (ours.tcb.status !== theirs.status)
+      throw new Error(`${v.name}: verifiers disagree (${ours.tcb.status} vs ${theirs.status})`);
   };
-  check(verifyQuote(v.raw, { now: v.now, collateral: v.json }), qvl.verify(v.raw, JSON.parse(v.json), nowSecs));
+  check(
+    verifyQuote(v.raw, { now: v.now, collateral: v.json }),
+    qvl.verify(v.raw, JSON.parse(v.json), nowSecs),
+  );
   for (const mode of ["warm", "cold"]) {
     const stats = measure({
       ours: () => {

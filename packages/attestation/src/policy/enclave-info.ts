@@ -28,7 +28,8 @@ function invalid(line: number, message: string): never {
 
 /** Parses the TOML subset enclave_info.toml uses: `[name]` tables of `key = "string"` pairs. */
 export function parseEnclaveInfo(bytes: Uint8Array): EnclaveInfo {
-  if (bytes.length > MAX_ENCLAVE_INFO_BYTES) throw new AttestationError("POLICY_INVALID", "enclave info is too large");
+  if (bytes.length > MAX_ENCLAVE_INFO_BYTES)
+    throw new AttestationError("POLICY_INVALID", "enclave info is too large");
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -49,34 +50,45 @@ export function parseEnclaveInfo(bytes: Uint8Array): EnclaveInfo {
       return;
     }
     const pair = /^([A-Za-z0-9_]+)\s*=\s*"([^"\\]*)"(\s*#.*)?$/.exec(line);
-    if (!pair) invalid(n, "expected [table] or key = \"value\"");
+    if (!pair) invalid(n, 'expected [table] or key = "value"');
     if (!current) invalid(n, "key outside a table");
     const [, key, value] = pair;
     if (!/^[0-9a-fA-F]{64}$/.test(value!)) invalid(n, `${key} must be 32 bytes of hex`);
     const entry: Partial<EnclaveInfoEntry> = current;
-    const field = key === "mr_enclave" ? "mrEnclave" : key === "mr_signer" ? "mrSigner" : invalid(n, `unknown key ${key}`);
+    const field =
+      key === "mr_enclave"
+        ? "mrEnclave"
+        : key === "mr_signer"
+          ? "mrSigner"
+          : invalid(n, `unknown key ${key}`);
     if (entry[field] !== undefined) invalid(n, `${key} is given twice`);
     entry[field] = value!.toLowerCase();
   });
   const out: Record<string, EnclaveInfoEntry> = {};
   for (const [name, entry] of Object.entries(tables)) {
-    if (!entry.mrEnclave || !entry.mrSigner) throw new AttestationError("POLICY_INVALID", `enclave info [${name}] needs mr_enclave and mr_signer`);
+    if (!entry.mrEnclave || !entry.mrSigner)
+      throw new AttestationError("POLICY_INVALID", `enclave info [${name}] needs mr_enclave and mr_signer`);
     out[name] = Object.freeze({ mrEnclave: entry.mrEnclave, mrSigner: entry.mrSigner });
   }
-  if (Object.keys(out).length === 0) throw new AttestationError("POLICY_INVALID", "enclave info lists no enclave");
+  if (Object.keys(out).length === 0)
+    throw new AttestationError("POLICY_INVALID", "enclave info lists no enclave");
   return Object.freeze(out);
 }
 
 function rsaKey(pem: string | KeyObject, index: number): KeyObject {
   let key: KeyObject;
   try {
-    key = typeof pem === "string" ? createPublicKey(pem) : pem.type === "private" ? createPublicKey(pem) : pem;
+    key =
+      typeof pem === "string" ? createPublicKey(pem) : pem.type === "private" ? createPublicKey(pem) : pem;
   } catch (cause) {
-    throw new AttestationError("POLICY_SIGNATURES", `auditor key ${index} is not a readable public key`, { cause });
+    throw new AttestationError("POLICY_SIGNATURES", `auditor key ${index} is not a readable public key`, {
+      cause,
+    });
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   // Teaclave used ring's RSA_PKCS1_2048_8192_SHA256.
-  if (key.asymmetricKeyType !== "rsa" || bits < 2048 || bits > 8192) refuse(`auditor key ${index} is not an RSA key of 2048-8192 bits`);
+  if (key.asymmetricKeyType !== "rsa" || bits < 2048 || bits > 8192)
+    refuse(`auditor key ${index} is not an RSA key of 2048-8192 bits`);
   return key;
 }
 
@@ -90,13 +102,20 @@ export function verifyEnclaveInfo(
   signatures: readonly Uint8Array[],
   threshold = 1,
 ): EnclaveInfo {
-  if (!Number.isInteger(threshold) || threshold < 1) refuse(`the signature threshold must be an integer of at least 1, got ${String(threshold)}`);
+  if (!Number.isInteger(threshold) || threshold < 1)
+    refuse(`the signature threshold must be an integer of at least 1, got ${String(threshold)}`);
   const keys = new Map<string, KeyObject>();
   rsaPublicKeysPem.forEach((pem, i) => {
     const key = rsaKey(pem, i);
-    keys.set(createHash("sha256").update(key.export({ type: "spki", format: "der" })).digest("hex"), key);
+    keys.set(
+      createHash("sha256")
+        .update(key.export({ type: "spki", format: "der" }))
+        .digest("hex"),
+      key,
+    );
   });
-  if (threshold > keys.size) refuse(`threshold ${threshold} exceeds the ${keys.size} distinct auditor key(s)`);
+  if (threshold > keys.size)
+    refuse(`threshold ${threshold} exceeds the ${keys.size} distinct auditor key(s)`);
   if (signatures.length === 0) refuse("the enclave info carries no signature");
   if (signatures.length > 64) refuse("more than 64 signatures");
   const used = new Set<string>();

@@ -67,7 +67,11 @@ export interface SnpServicePolicy {
   measurement: string[];
   hostData: string | null;
   idKeyDigest: string[] | null;
-  guestPolicy: { migrateMA: boolean; smt: "any" | "required" | "forbidden"; singleSocket: "any" | "required" };
+  guestPolicy: {
+    migrateMA: boolean;
+    smt: "any" | "required" | "forbidden";
+    singleSocket: "any" | "required";
+  };
   vmpl: number;
   minTcb: SnpMinTcb | null;
   minGuestSvn: number;
@@ -123,7 +127,8 @@ const SERVICE_NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 const ACCEPTABLE_STATUSES = TCB_STATUSES.filter((s) => s !== "Revoked");
 
 function hexList(value: unknown, f: Field, bytes: number, minItems = 1): string[] {
-  const list = typeof value === "string" ? [value] : asArray(value, f, POLICY_DEFAULTS.maxMeasurements, minItems);
+  const list =
+    typeof value === "string" ? [value] : asArray(value, f, POLICY_DEFAULTS.maxMeasurements, minItems);
   const out = list.map((v, i) => asHex(v, typeof value === "string" ? f : child(f, i), bytes));
   if (new Set(out).size !== out.length) fail(f, "lists a value twice");
   return out;
@@ -181,7 +186,8 @@ function tdxService(o: Record<string, unknown>, f: Field): TdxServicePolicy {
   if (o.rtmr !== undefined) {
     const rf = child(f, "rtmr");
     const r = asObject(o.rtmr, rf, ["0", "1", "2", "3"]);
-    for (const key of Object.keys(r)) rtmr[Number(key) as 0 | 1 | 2 | 3] = hexList(r[key], child(rf, key), 48);
+    for (const key of Object.keys(r))
+      rtmr[Number(key) as 0 | 1 | 2 | 3] = hexList(r[key], child(rf, key), 48);
   }
   return {
     tee: "tdx",
@@ -199,7 +205,17 @@ function tdxService(o: Record<string, unknown>, f: Field): TdxServicePolicy {
 }
 
 function snpService(o: Record<string, unknown>, f: Field): SnpServicePolicy {
-  asObject(o, f, ["tee", "measurement", "hostData", "idKeyDigest", "policy", "vmpl", "minTcb", "minGuestSvn", "allowDebug"]);
+  asObject(o, f, [
+    "tee",
+    "measurement",
+    "hostData",
+    "idKeyDigest",
+    "policy",
+    "vmpl",
+    "minTcb",
+    "minGuestSvn",
+    "allowDebug",
+  ]);
   const pf = child(f, "policy");
   const gp = asObject(o.policy ?? {}, pf, ["debug", "migrateMA", "smt", "singleSocket"]);
   // `policy.debug` is the spec's spelling of allowDebug for SEV-SNP; both may be given if they agree.
@@ -211,7 +227,13 @@ function snpService(o: Record<string, unknown>, f: Field): SnpServicePolicy {
     const tf = child(f, "minTcb");
     const t = asObject(o.minTcb, tf, ["bootloader", "tee", "snp", "microcode", "fmc"]);
     const spl = (k: string): number => asInteger(t[k] ?? 0, child(tf, k), 0, 255);
-    minTcb = { bootloader: spl("bootloader"), tee: spl("tee"), snp: spl("snp"), microcode: spl("microcode"), fmc: t.fmc === undefined ? null : spl("fmc") };
+    minTcb = {
+      bootloader: spl("bootloader"),
+      tee: spl("tee"),
+      snp: spl("snp"),
+      microcode: spl("microcode"),
+      fmc: t.fmc === undefined ? null : spl("fmc"),
+    };
   }
   return {
     tee: "sev-snp",
@@ -249,7 +271,8 @@ function auditors(value: unknown, f: Field): Policy["auditors"] {
       publicKey: asString(k.publicKey, child(kf, "publicKey"), 8192),
     };
   });
-  if (new Set(keys.map((k) => k.id)).size !== keys.length) fail(child(f, "keys"), "auditor ids must be distinct");
+  if (new Set(keys.map((k) => k.id)).size !== keys.length)
+    fail(child(f, "keys"), "auditor ids must be distinct");
   return { keys, threshold: asInteger(o.threshold, child(f, "threshold"), 1, keys.length) };
 }
 
@@ -268,70 +291,128 @@ function deepFreeze<T>(value: T): T {
 export function parsePolicy(input: string | Uint8Array | Record<string, unknown>): Policy {
   const f = field("POLICY_INVALID", "policy");
   const value: unknown =
-    typeof input === "string" ? parseJsonText(input, f) : input instanceof Uint8Array ? parseJsonText(Buffer.from(input).toString("utf8"), f) : input;
-  const o = asObject(value, f, ["version", "trustAnchors", "allowSimulation", "collateral", "tcb", "services", "auditors"]);
+    typeof input === "string"
+      ? parseJsonText(input, f)
+      : input instanceof Uint8Array
+        ? parseJsonText(Buffer.from(input).toString("utf8"), f)
+        : input;
+  const o = asObject(value, f, [
+    "version",
+    "trustAnchors",
+    "allowSimulation",
+    "collateral",
+    "tcb",
+    "services",
+    "auditors",
+  ]);
   asInteger(o.version, child(f, "version"), 1, 1);
 
   const af = child(f, "trustAnchors");
-  const a = asObject(o.trustAnchors ?? {}, af, ["intelSgxRootSha256", "amdArkSha256", "simulationRootSha256"]);
+  const a = asObject(o.trustAnchors ?? {}, af, [
+    "intelSgxRootSha256",
+    "amdArkSha256",
+    "simulationRootSha256",
+  ]);
   const arkF = child(af, "amdArkSha256");
   const ark = asObject(a.amdArkSha256 ?? {}, arkF, ["Milan", "Genoa", "Turin"]);
   const amdArkSha256 = { ...AMD_ARK_SHA256 };
-  for (const product of Object.keys(ark) as SnpProduct[]) amdArkSha256[product] = asHex(ark[product], child(arkF, product), 32);
-  const simulationRootSha256 = optional(a.simulationRootSha256, (v) => asHex(v, child(af, "simulationRootSha256"), 32));
+  for (const product of Object.keys(ark) as SnpProduct[])
+    amdArkSha256[product] = asHex(ark[product], child(arkF, product), 32);
+  const simulationRootSha256 = optional(a.simulationRootSha256, (v) =>
+    asHex(v, child(af, "simulationRootSha256"), 32),
+  );
 
   const allowSimulation = asBoolean(o.allowSimulation ?? false, child(f, "allowSimulation"));
-  if (allowSimulation && !simulationRootSha256) fail(child(f, "allowSimulation"), "requires trustAnchors.simulationRootSha256 (simulation is accepted only from a pinned root)");
+  if (allowSimulation && !simulationRootSha256)
+    fail(
+      child(f, "allowSimulation"),
+      "requires trustAnchors.simulationRootSha256 (simulation is accepted only from a pinned root)",
+    );
 
   const cf = child(f, "collateral");
-  const c = asObject(o.collateral ?? {}, cf, ["required", "maxAgeSeconds", "requireCrls", "minTcbEvaluationDataNumber"]);
+  const c = asObject(o.collateral ?? {}, cf, [
+    "required",
+    "maxAgeSeconds",
+    "requireCrls",
+    "minTcbEvaluationDataNumber",
+  ]);
   const tf = child(f, "tcb");
-  const t = asObject(o.tcb ?? {}, tf, ["accept", "acceptWithAdvisories", "rejectAdvisories", "gracePeriodDaysAfterTcbRecovery"]);
+  const t = asObject(o.tcb ?? {}, tf, [
+    "accept",
+    "acceptWithAdvisories",
+    "rejectAdvisories",
+    "gracePeriodDaysAfterTcbRecovery",
+  ]);
   const accept =
     t.accept === undefined
       ? [...POLICY_DEFAULTS.tcbAccept]
-      : asArray(t.accept, child(tf, "accept"), 16).map((s, i) => oneOf(s, child(child(tf, "accept"), i), ACCEPTABLE_STATUSES));
+      : asArray(t.accept, child(tf, "accept"), 16).map((s, i) =>
+          oneOf(s, child(child(tf, "accept"), i), ACCEPTABLE_STATUSES),
+        );
   const acceptWithAdvisories: Partial<Record<TcbStatus, string[]>> = {};
   if (t.acceptWithAdvisories !== undefined) {
     const wf = child(tf, "acceptWithAdvisories");
     const w = asObject(t.acceptWithAdvisories, wf, ACCEPTABLE_STATUSES);
-    for (const [status, list] of Object.entries(w)) acceptWithAdvisories[status as TcbStatus] = advisoryList(list, child(wf, status));
+    for (const [status, list] of Object.entries(w))
+      acceptWithAdvisories[status as TcbStatus] = advisoryList(list, child(wf, status));
   }
 
   const sf = child(f, "services");
   const s = asObject(o.services, sf);
   const names = Object.keys(s);
   if (names.length === 0) fail(sf, "must list at least one service");
-  if (names.length > POLICY_DEFAULTS.maxServices) fail(sf, `more than ${POLICY_DEFAULTS.maxServices} services`);
+  if (names.length > POLICY_DEFAULTS.maxServices)
+    fail(sf, `more than ${POLICY_DEFAULTS.maxServices} services`);
   const services: Record<string, ServicePolicy> = {};
   for (const name of names) {
     if (!SERVICE_NAME.test(name)) fail(sf, `"${name.slice(0, 70)}" is not a valid service name`);
     services[name] = service(s[name], child(sf, name));
     // Debug enclaves leak their memory to the host: only development policies may accept them.
     if (services[name]!.allowDebug && !allowSimulation) {
-      fail(child(child(sf, name), "allowDebug"), "is only permitted in a development policy (allowSimulation: true)");
+      fail(
+        child(child(sf, name), "allowDebug"),
+        "is only permitted in a development policy (allowSimulation: true)",
+      );
     }
   }
 
   const policy: Policy = deepFreeze({
     version: 1,
     trustAnchors: {
-      intelSgxRootSha256: a.intelSgxRootSha256 === undefined ? INTEL_SGX_ROOT_SHA256 : asHex(a.intelSgxRootSha256, child(af, "intelSgxRootSha256"), 32),
+      intelSgxRootSha256:
+        a.intelSgxRootSha256 === undefined
+          ? INTEL_SGX_ROOT_SHA256
+          : asHex(a.intelSgxRootSha256, child(af, "intelSgxRootSha256"), 32),
       amdArkSha256,
       simulationRootSha256,
     },
     allowSimulation,
     collateral: {
       required: asBoolean(c.required ?? true, child(cf, "required")),
-      maxAgeSeconds: asInteger(c.maxAgeSeconds ?? POLICY_DEFAULTS.collateralMaxAgeSeconds, child(cf, "maxAgeSeconds"), 1, 10 * 365 * 24 * 3600),
+      maxAgeSeconds: asInteger(
+        c.maxAgeSeconds ?? POLICY_DEFAULTS.collateralMaxAgeSeconds,
+        child(cf, "maxAgeSeconds"),
+        1,
+        10 * 365 * 24 * 3600,
+      ),
       requireCrls: asBoolean(c.requireCrls ?? true, child(cf, "requireCrls")),
-      minTcbEvaluationDataNumber: optional(c.minTcbEvaluationDataNumber, (v) => asInteger(v, child(cf, "minTcbEvaluationDataNumber"), 0, 0xffffffff)),
+      minTcbEvaluationDataNumber: optional(c.minTcbEvaluationDataNumber, (v) =>
+        asInteger(v, child(cf, "minTcbEvaluationDataNumber"), 0, 0xffffffff),
+      ),
     },
     tcb: {
       accept,
       acceptWithAdvisories,
-      rejectAdvisories: t.rejectAdvisories === undefined ? [] : advisoryList(t.rejectAdvisories, child(tf, "rejectAdvisories")),
-      gracePeriodDaysAfterTcbRecovery: asInteger(t.gracePeriodDaysAfterTcbRecovery ?? 0, child(tf, "gracePeriodDaysAfterTcbRecovery"), 0, 365),
+      rejectAdvisories:
+        t.rejectAdvisories === undefined
+          ? []
+          : advisoryList(t.rejectAdvisories, child(tf, "rejectAdvisories")),
+      gracePeriodDaysAfterTcbRecovery: asInteger(
+        t.gracePeriodDaysAfterTcbRecovery ?? 0,
+        child(tf, "gracePeriodDaysAfterTcbRecovery"),
+        0,
+        365,
+      ),
     },
     services,
     auditors: o.auditors === undefined ? null : auditors(o.auditors, child(f, "auditors")),
@@ -345,7 +426,8 @@ const parsed = new WeakSet<Policy>();
 
 /** Narrowing helper for callers that accept either a parsed Policy or raw input. */
 export function asPolicy(input: Policy | string | Uint8Array | Record<string, unknown>): Policy {
-  if (input === null || input === undefined) throw new AttestationError("INVALID_ARGUMENT", "a policy is required");
+  if (input === null || input === undefined)
+    throw new AttestationError("INVALID_ARGUMENT", "a policy is required");
   if (typeof input === "object" && parsed.has(input as Policy)) return input as Policy;
   return parsePolicy(input as string | Uint8Array | Record<string, unknown>);
 }

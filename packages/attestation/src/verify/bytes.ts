@@ -11,7 +11,11 @@ export function toHex(bytes: Uint8Array): string {
 const HEX_RE = /^(?:[0-9a-fA-F]{2})*$/;
 
 /** Strict hex decoding: even length, hex digits only; `what` names the field in the error. */
-export function fromHex(hex: string, what: string, code: AttestationErrorCode = "MALFORMED_EVIDENCE"): Buffer {
+export function fromHex(
+  hex: string,
+  what: string,
+  code: AttestationErrorCode = "MALFORMED_EVIDENCE",
+): Buffer {
   if (!HEX_RE.test(hex)) throw new AttestationError(code, `${what} is not a hex string`);
   return Buffer.from(hex, "hex");
 }
@@ -88,7 +92,10 @@ export function readU16(bytes: Uint8Array, offset: number): number {
 }
 
 export function readU32(bytes: Uint8Array, offset: number): number {
-  return (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0;
+  return (
+    (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>>
+    0
+  );
 }
 
 /** A u64 as 16 hex digits, most significant first (how policies write masks and values). */

@@ -80,13 +80,17 @@ function parseExtensions(wrapper: Tlv, what: string): Map<string, CertExtension>
     } else if (parts.length !== 2) {
       throw new AttestationError("MALFORMED_EVIDENCE", `malformed extension in ${what}`);
     }
-    if (out.has(oid)) throw new AttestationError("MALFORMED_EVIDENCE", `duplicate extension ${oid} in ${what}`);
+    if (out.has(oid))
+      throw new AttestationError("MALFORMED_EVIDENCE", `duplicate extension ${oid} in ${what}`);
     out.set(oid, { critical, value: decodeOctets(valueTlv!, what) });
   }
   return out;
 }
 
-function parseBasicConstraints(ext: CertExtension | undefined, what: string): { ca: boolean; pathLen: number | null } {
+function parseBasicConstraints(
+  ext: CertExtension | undefined,
+  what: string,
+): { ca: boolean; pathLen: number | null } {
   if (!ext) return { ca: false, pathLen: null };
   const items = children(parseDer(ext.value, what), what);
   let ca = false;
@@ -129,7 +133,8 @@ export function parseCertificate(der: Uint8Array, what = "certificate"): Certifi
 
 function parseUncached(der: Buffer, sha256: string, what: string): Certificate {
   const top = children(expectTag(parseDer(der, what), DER.SEQUENCE, what), what);
-  if (top.length !== 3) throw new AttestationError("MALFORMED_EVIDENCE", `${what} is not an X.509 certificate`);
+  if (top.length !== 3)
+    throw new AttestationError("MALFORMED_EVIDENCE", `${what} is not an X.509 certificate`);
   const tbs = children(expectTag(top[0], DER.SEQUENCE, what), what);
   let i = 0;
   if (tbs[0]?.tag === 0xa0) i++; // [0] EXPLICIT version
@@ -150,11 +155,14 @@ function parseUncached(der: Buffer, sha256: string, what: string): Certificate {
     // Trap: given a Buffer, Node tries PEM first and takes the first PEM block found *anywhere* in
     // the bytes. An RA-TLS certificate embeds a quote whose PCK chain is PEM text, so raw DER would
     // silently parse as the embedded PCK certificate. Wrap the DER as PEM ourselves and check.
-    x509 = new X509Certificate(`-----BEGIN CERTIFICATE-----\n${der.toString("base64")}\n-----END CERTIFICATE-----\n`);
+    x509 = new X509Certificate(
+      `-----BEGIN CERTIFICATE-----\n${der.toString("base64")}\n-----END CERTIFICATE-----\n`,
+    );
   } catch (cause) {
     throw new AttestationError("MALFORMED_EVIDENCE", `${what} could not be parsed`, { cause });
   }
-  if (!x509.raw.equals(der)) throw new AttestationError("MALFORMED_EVIDENCE", `${what} did not parse as itself`);
+  if (!x509.raw.equals(der))
+    throw new AttestationError("MALFORMED_EVIDENCE", `${what} did not parse as itself`);
   return {
     der,
     x509,
@@ -179,14 +187,17 @@ const PEM_RE = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]*?)-----END CERTIFIC
 export function splitPem(text: string, what: string, maxCerts = 8): Buffer[] {
   const out: Buffer[] = [];
   for (const m of text.matchAll(PEM_RE)) {
-    if (out.length >= maxCerts) throw new AttestationError("MALFORMED_EVIDENCE", `${what} holds more than ${maxCerts} certificates`);
+    if (out.length >= maxCerts)
+      throw new AttestationError("MALFORMED_EVIDENCE", `${what} holds more than ${maxCerts} certificates`);
     out.push(Buffer.from(m[1]!.replace(/\s+/g, ""), "base64"));
   }
   return out;
 }
 
 export function parsePemChain(text: string, what: string, maxCerts = 8): Certificate[] {
-  return splitPem(text, what, maxCerts).map((der, index) => parseCertificate(der, `${what} certificate ${index}`));
+  return splitPem(text, what, maxCerts).map((der, index) =>
+    parseCertificate(der, `${what} certificate ${index}`),
+  );
 }
 
 /** Raw content of the extension value, if present. */

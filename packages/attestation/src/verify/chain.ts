@@ -80,7 +80,8 @@ export function verifyChain(input: readonly Certificate[], options: ChainOptions
     const root = options.fallbackRoots?.find((r) => r.subject.equals(last.issuer));
     if (root) certs.push(root);
   }
-  if (certs.length > (options.maxLength ?? 5)) throw new AttestationError("CHAIN_INVALID", `${what} is too long`);
+  if (certs.length > (options.maxLength ?? 5))
+    throw new AttestationError("CHAIN_INVALID", `${what} is too long`);
   const root = certs[certs.length - 1]!;
   const anchor = options.anchors.get(root.sha256);
   if (!anchor) {
@@ -100,32 +101,52 @@ export function verifyChain(input: readonly Certificate[], options: ChainOptions
     if (!child.issuer.equals(issuer.subject)) {
       throw new AttestationError("CHAIN_INVALID", `${what}: ${name} was not issued by "${issuer.subjectCn}"`);
     }
-    if (!issuer.ca) throw new AttestationError("CHAIN_INVALID", `${what}: issuer "${issuer.subjectCn}" is not a CA`);
+    if (!issuer.ca)
+      throw new AttestationError("CHAIN_INVALID", `${what}: issuer "${issuer.subjectCn}" is not a CA`);
     if (issuer.keyUsage !== null && (issuer.keyUsage & KEY_USAGE_KEY_CERT_SIGN) === 0) {
-      throw new AttestationError("CHAIN_INVALID", `${what}: issuer "${issuer.subjectCn}" may not sign certificates`);
+      throw new AttestationError(
+        "CHAIN_INVALID",
+        `${what}: issuer "${issuer.subjectCn}" may not sign certificates`,
+      );
     }
     // Intermediate CAs below `issuer` (i.e. between it and the leaf).
     const below = i;
     if (issuer.pathLen !== null && below > issuer.pathLen) {
-      throw new AttestationError("CHAIN_INVALID", `${what}: path length constraint of "${issuer.subjectCn}" exceeded`);
+      throw new AttestationError(
+        "CHAIN_INVALID",
+        `${what}: path length constraint of "${issuer.subjectCn}" exceeded`,
+      );
     }
-    if (i > 0 && !child.ca) throw new AttestationError("CHAIN_INVALID", `${what}: intermediate ${name} is not a CA`);
+    if (i > 0 && !child.ca)
+      throw new AttestationError("CHAIN_INVALID", `${what}: intermediate ${name} is not a CA`);
     if (!signedBy(child, issuer)) {
-      throw new AttestationError("CHAIN_INVALID", `${what}: signature of ${name} does not verify under "${issuer.subjectCn}"`);
+      throw new AttestationError(
+        "CHAIN_INVALID",
+        `${what}: signature of ${name} does not verify under "${issuer.subjectCn}"`,
+      );
     }
   }
 
   for (const cert of certs) {
     for (const [oid, ext] of cert.extensions) {
       if (ext.critical && !UNDERSTOOD_CRITICAL.has(oid)) {
-        throw new AttestationError("CHAIN_INVALID", `${what}: "${cert.subjectCn}" has unknown critical extension ${oid}`);
+        throw new AttestationError(
+          "CHAIN_INVALID",
+          `${what}: "${cert.subjectCn}" has unknown critical extension ${oid}`,
+        );
       }
     }
     if (now < cert.notBefore) {
-      throw new AttestationError("CERTIFICATE_EXPIRED", `${what}: "${cert.subjectCn}" is not valid before ${cert.notBefore.toISOString()}`);
+      throw new AttestationError(
+        "CERTIFICATE_EXPIRED",
+        `${what}: "${cert.subjectCn}" is not valid before ${cert.notBefore.toISOString()}`,
+      );
     }
     if (now > cert.notAfter) {
-      throw new AttestationError("CERTIFICATE_EXPIRED", `${what}: "${cert.subjectCn}" expired at ${cert.notAfter.toISOString()}`);
+      throw new AttestationError(
+        "CERTIFICATE_EXPIRED",
+        `${what}: "${cert.subjectCn}" expired at ${cert.notAfter.toISOString()}`,
+      );
     }
   }
 
@@ -137,7 +158,10 @@ export function verifyChain(input: readonly Certificate[], options: ChainOptions
     for (let i = 0; i < issuerIndex; i++) {
       const cert = certs[i]!;
       if (cert.issuer.equals(issuer.subject) && isRevoked(crl, cert)) {
-        throw new AttestationError("REVOKED", `${what}: "${cert.subjectCn}" (serial ${cert.serialHex}) is revoked by its issuer's CRL`);
+        throw new AttestationError(
+          "REVOKED",
+          `${what}: "${cert.subjectCn}" (serial ${cert.serialHex}) is revoked by its issuer's CRL`,
+        );
       }
     }
   }

@@ -26,12 +26,19 @@ export interface SnpCollateralQuery {
 export type DcapCollateralInput = Collateral | CollateralBundle | string | Uint8Array;
 
 export interface CollateralStore {
-  dcap?(query: DcapCollateralQuery): Promise<DcapCollateralInput | null | undefined> | DcapCollateralInput | null | undefined;
-  snp?(query: SnpCollateralQuery): Promise<SnpCollateral | null | undefined> | SnpCollateral | null | undefined;
+  dcap?(
+    query: DcapCollateralQuery,
+  ): Promise<DcapCollateralInput | null | undefined> | DcapCollateralInput | null | undefined;
+  snp?(
+    query: SnpCollateralQuery,
+  ): Promise<SnpCollateral | null | undefined> | SnpCollateral | null | undefined;
 }
 
 /** A store that answers every query with the same collateral (one platform, or a test). */
-export function staticCollateral(collateral: { dcap?: DcapCollateralInput; snp?: SnpCollateral }): CollateralStore {
+export function staticCollateral(collateral: {
+  dcap?: DcapCollateralInput;
+  snp?: SnpCollateral;
+}): CollateralStore {
   return { dcap: () => collateral.dcap, snp: () => collateral.snp };
 }
 
@@ -40,7 +47,8 @@ const MAX_FILE = 8 * 1024 * 1024;
 async function readOptional(path: string): Promise<Buffer | undefined> {
   try {
     const bytes = await readFile(path);
-    if (bytes.length > MAX_FILE) throw new AttestationError("COLLATERAL_INVALID", `${path} is larger than ${MAX_FILE} bytes`);
+    if (bytes.length > MAX_FILE)
+      throw new AttestationError("COLLATERAL_INVALID", `${path} is larger than ${MAX_FILE} bytes`);
     return bytes;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
@@ -65,12 +73,14 @@ export class DirectoryCollateralStore implements CollateralStore {
   }
 
   async dcap(query: DcapCollateralQuery): Promise<Uint8Array | undefined> {
-    if (!/^[0-9a-f]{12}$/.test(query.fmspc)) throw new AttestationError("INVALID_ARGUMENT", "FMSPC must be 12 lowercase hex digits");
+    if (!/^[0-9a-f]{12}$/.test(query.fmspc))
+      throw new AttestationError("INVALID_ARGUMENT", "FMSPC must be 12 lowercase hex digits");
     return readOptional(join(this.directory, DirectoryCollateralStore.dcapFileName(query)));
   }
 
   async snp(query: SnpCollateralQuery): Promise<SnpCollateral | undefined> {
-    if (!/^[0-9a-f]{16,128}$/.test(query.chipId)) throw new AttestationError("INVALID_ARGUMENT", "chip id must be hex");
+    if (!/^[0-9a-f]{16,128}$/.test(query.chipId))
+      throw new AttestationError("INVALID_ARGUMENT", "chip id must be hex");
     const bytes = await readOptional(join(this.directory, DirectoryCollateralStore.snpFileName(query)));
     return bytes ? parseSnpCollateral(bytes) : undefined;
   }

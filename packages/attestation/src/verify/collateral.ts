@@ -129,10 +129,16 @@ function chainField(value: unknown, f: Field): Certificate[] {
 }
 
 /** Decodes a collateral bundle (JSON text, bytes or object). Malformed input is COLLATERAL_INVALID. */
-export function parseCollateral(input: string | Uint8Array | CollateralBundle | Record<string, unknown>): Collateral {
+export function parseCollateral(
+  input: string | Uint8Array | CollateralBundle | Record<string, unknown>,
+): Collateral {
   const f = field("COLLATERAL_INVALID", "collateral");
   const value: unknown =
-    typeof input === "string" ? parseJsonText(input, f, 8 * MAX_FIELD) : input instanceof Uint8Array ? parseJsonText(asBuffer(input).toString("utf8"), f, 8 * MAX_FIELD) : input;
+    typeof input === "string"
+      ? parseJsonText(input, f, 8 * MAX_FIELD)
+      : input instanceof Uint8Array
+        ? parseJsonText(asBuffer(input).toString("utf8"), f, 8 * MAX_FIELD)
+        : input;
   // Unknown keys are tolerated: the bundle's trust comes from Intel's signatures, and caches add fields.
   const o = asObject(value, f);
   const sig = (key: string): Buffer => {
@@ -140,7 +146,8 @@ export function parseCollateral(input: string | Uint8Array | CollateralBundle | 
     if (b.length !== 64) fail(child(f, key), "must be a 64-byte ECDSA P-256 signature (r ‖ s)");
     return b;
   };
-  const crl = (key: string): Crl | null => (o[key] === undefined ? null : parseCrl(bytesField(o[key], child(f, key)), `collateral.${key}`));
+  const crl = (key: string): Crl | null =>
+    o[key] === undefined ? null : parseCrl(bytesField(o[key], child(f, key)), `collateral.${key}`);
   return {
     tcbInfoJson: asString(o.tcb_info, child(f, "tcb_info"), MAX_FIELD),
     tcbInfoSignature: sig("tcb_info_signature"),
@@ -161,7 +168,9 @@ function advisories(value: unknown, f: Field): string[] {
 }
 
 function components(value: unknown, f: Field): number[] {
-  return asArray(value, f, 16, 16).map((c, i) => asInteger(asObject(c, child(f, i)).svn, child(child(f, i), "svn"), 0, 255));
+  return asArray(value, f, 16, 16).map((c, i) =>
+    asInteger(asObject(c, child(f, i)).svn, child(child(f, i), "svn"), 0, 255),
+  );
 }
 
 function isvLevels(value: unknown, f: Field): IsvTcbLevel[] {
@@ -181,7 +190,8 @@ function isvLevels(value: unknown, f: Field): IsvTcbLevel[] {
 
 /** Intel's ordering of TCB levels (QVL's comparator): SGX components, then PCESVN, then TDX components. */
 function compareLevels(a: TcbLevel, b: TcbLevel): number {
-  for (let i = 0; i < 16; i++) if (a.sgxComponents[i] !== b.sgxComponents[i]) return a.sgxComponents[i]! - b.sgxComponents[i]!;
+  for (let i = 0; i < 16; i++)
+    if (a.sgxComponents[i] !== b.sgxComponents[i]) return a.sgxComponents[i]! - b.sgxComponents[i]!;
   if (a.pceSvn !== b.pceSvn) return a.pceSvn - b.pceSvn;
   for (let i = 0; i < 16; i++) {
     const x = a.tdxComponents?.[i] ?? 0;
@@ -195,7 +205,8 @@ export function parseTcbInfo(json: string): TcbInfo {
   const f = field("COLLATERAL_INVALID", "tcbInfo");
   const o = asObject(parseJsonText(json, f, MAX_FIELD), f);
   const version = asInteger(o.version, child(f, "version"), 2, 3);
-  const id = version === 2 && o.id === undefined ? "SGX" : oneOf(o.id, child(f, "id"), ["SGX", "TDX"] as const);
+  const id =
+    version === 2 && o.id === undefined ? "SGX" : oneOf(o.id, child(f, "id"), ["SGX", "TDX"] as const);
   if (id === "TDX" && version < 3) fail(child(f, "version"), "TDX TCB info must be version 3 or later");
   const levels = asArray(o.tcbLevels, child(f, "tcbLevels"), 1024, 1).map((v, i): TcbLevel => {
     const lf = child(child(f, "tcbLevels"), i);
@@ -255,7 +266,12 @@ export function parseTcbInfo(json: string): TcbInfo {
     fmspc: asHex(o.fmspc, child(f, "fmspc"), 6),
     pceId: asHex(o.pceId, child(f, "pceId"), 2),
     tcbType: asInteger(o.tcbType ?? 0, child(f, "tcbType"), 0, 0),
-    tcbEvaluationDataNumber: asInteger(o.tcbEvaluationDataNumber, child(f, "tcbEvaluationDataNumber"), 0, 0xffffffff),
+    tcbEvaluationDataNumber: asInteger(
+      o.tcbEvaluationDataNumber,
+      child(f, "tcbEvaluationDataNumber"),
+      0,
+      0xffffffff,
+    ),
     tcbLevels: levels.sort((a, b) => compareLevels(b, a)),
     tdxModule,
     tdxModuleIdentities,
@@ -270,7 +286,12 @@ export function parseQeIdentity(json: string): QeIdentity {
     version: asInteger(o.version, child(f, "version"), 2, 3),
     issueDate: asDate(o.issueDate, child(f, "issueDate")),
     nextUpdate: asDate(o.nextUpdate, child(f, "nextUpdate")),
-    tcbEvaluationDataNumber: asInteger(o.tcbEvaluationDataNumber, child(f, "tcbEvaluationDataNumber"), 0, 0xffffffff),
+    tcbEvaluationDataNumber: asInteger(
+      o.tcbEvaluationDataNumber,
+      child(f, "tcbEvaluationDataNumber"),
+      0,
+      0xffffffff,
+    ),
     miscselect: asHex(o.miscselect, child(f, "miscselect"), 4),
     miscselectMask: asHex(o.miscselectMask, child(f, "miscselectMask"), 4),
     attributes: asHex(o.attributes, child(f, "attributes"), 16),
@@ -310,35 +331,60 @@ function checkSigner(chain: Certificate[], ctx: CollateralContext, what: string)
     what: `${what} issuer chain`,
   });
   if (verified.root.sha256 !== ctx.root.sha256) {
-    throw new AttestationError("UNTRUSTED_ROOT", `${what} is signed under a different root than the evidence`);
+    throw new AttestationError(
+      "UNTRUSTED_ROOT",
+      `${what} is signed under a different root than the evidence`,
+    );
   }
   const leaf = verified.certs[0]!;
   // A PCK key belongs to one platform; it must never be able to sign collateral for all of them.
   if (leaf.ca || leaf.extensions.has(OID.sgxExtension)) {
-    throw new AttestationError("CHAIN_INVALID", `${what} is signed by a certificate that is not a TCB signing certificate`);
+    throw new AttestationError(
+      "CHAIN_INVALID",
+      `${what} is signed by a certificate that is not a TCB signing certificate`,
+    );
   }
   if (ctx.anchor.kind === "intel" && leaf.subjectCn !== "Intel SGX TCB Signing") {
-    throw new AttestationError("CHAIN_INVALID", `${what} is signed by "${leaf.subjectCn}", not "Intel SGX TCB Signing"`);
+    throw new AttestationError(
+      "CHAIN_INVALID",
+      `${what} is signed by "${leaf.subjectCn}", not "Intel SGX TCB Signing"`,
+    );
   }
   return leaf;
 }
 
 function checkSignature(json: string, signature: Buffer, signer: Certificate, what: string): void {
-  const ok = cryptoVerify("sha256", Buffer.from(json, "utf8"), { key: signer.x509.publicKey, dsaEncoding: "ieee-p1363" }, signature);
+  const ok = cryptoVerify(
+    "sha256",
+    Buffer.from(json, "utf8"),
+    { key: signer.x509.publicKey, dsaEncoding: "ieee-p1363" },
+    signature,
+  );
   if (!ok) throw new AttestationError("BAD_SIGNATURE", `${what} signature does not verify`);
 }
 
 function checkWindow(issueDate: Date, nextUpdate: Date, ctx: CollateralContext, what: string): void {
-  if (ctx.now < issueDate) throw new AttestationError("COLLATERAL_EXPIRED", `${what} is not valid before ${issueDate.toISOString()}`);
-  if (ctx.now > nextUpdate) throw new AttestationError("COLLATERAL_EXPIRED", `${what} expired at ${nextUpdate.toISOString()}`);
+  if (ctx.now < issueDate)
+    throw new AttestationError(
+      "COLLATERAL_EXPIRED",
+      `${what} is not valid before ${issueDate.toISOString()}`,
+    );
+  if (ctx.now > nextUpdate)
+    throw new AttestationError("COLLATERAL_EXPIRED", `${what} expired at ${nextUpdate.toISOString()}`);
   if (ctx.maxAgeSeconds !== null && ctx.now.getTime() - issueDate.getTime() > ctx.maxAgeSeconds * 1000) {
-    throw new AttestationError("COLLATERAL_EXPIRED", `${what} issued ${issueDate.toISOString()} is older than the allowed ${ctx.maxAgeSeconds} s`);
+    throw new AttestationError(
+      "COLLATERAL_EXPIRED",
+      `${what} issued ${issueDate.toISOString()} is older than the allowed ${ctx.maxAgeSeconds} s`,
+    );
   }
 }
 
 function checkEvaluationNumber(n: number, ctx: CollateralContext, what: string): void {
   if (ctx.minTcbEvaluationDataNumber !== null && n < ctx.minTcbEvaluationDataNumber) {
-    throw new AttestationError("COLLATERAL_EXPIRED", `${what} has tcbEvaluationDataNumber ${n}, below the required ${ctx.minTcbEvaluationDataNumber}`);
+    throw new AttestationError(
+      "COLLATERAL_EXPIRED",
+      `${what} has tcbEvaluationDataNumber ${n}, below the required ${ctx.minTcbEvaluationDataNumber}`,
+    );
   }
 }
 
@@ -350,9 +396,21 @@ export function verifyCollateral(c: Collateral, ctx: CollateralContext): Verifie
   checkWindow(tcbInfo.issueDate, tcbInfo.nextUpdate, ctx, "TCB info");
   checkEvaluationNumber(tcbInfo.tcbEvaluationDataNumber, ctx, "TCB info");
   const wantId = ctx.tee === "tdx" ? "TDX" : "SGX";
-  if (tcbInfo.id !== wantId) throw new AttestationError("COLLATERAL_INVALID", `TCB info is for ${tcbInfo.id}, the evidence is ${wantId}`);
-  if (tcbInfo.fmspc !== ctx.fmspc) throw new AttestationError("COLLATERAL_INVALID", `TCB info is for FMSPC ${tcbInfo.fmspc}, the PCK certificate says ${ctx.fmspc}`);
-  if (tcbInfo.pceId !== ctx.pceId) throw new AttestationError("COLLATERAL_INVALID", `TCB info is for PCE id ${tcbInfo.pceId}, the PCK certificate says ${ctx.pceId}`);
+  if (tcbInfo.id !== wantId)
+    throw new AttestationError(
+      "COLLATERAL_INVALID",
+      `TCB info is for ${tcbInfo.id}, the evidence is ${wantId}`,
+    );
+  if (tcbInfo.fmspc !== ctx.fmspc)
+    throw new AttestationError(
+      "COLLATERAL_INVALID",
+      `TCB info is for FMSPC ${tcbInfo.fmspc}, the PCK certificate says ${ctx.fmspc}`,
+    );
+  if (tcbInfo.pceId !== ctx.pceId)
+    throw new AttestationError(
+      "COLLATERAL_INVALID",
+      `TCB info is for PCE id ${tcbInfo.pceId}, the PCK certificate says ${ctx.pceId}`,
+    );
 
   const qeSigner = checkSigner(c.qeIdentityChain, ctx, "QE identity");
   checkSignature(c.qeIdentityJson, c.qeIdentitySignature, qeSigner, "QE identity");
@@ -360,7 +418,11 @@ export function verifyCollateral(c: Collateral, ctx: CollateralContext): Verifie
   checkWindow(qeIdentity.issueDate, qeIdentity.nextUpdate, ctx, "QE identity");
   checkEvaluationNumber(qeIdentity.tcbEvaluationDataNumber, ctx, "QE identity");
   const wantQe = ctx.tee === "tdx" ? "TD_QE" : "QE";
-  if (qeIdentity.id !== wantQe) throw new AttestationError("COLLATERAL_INVALID", `QE identity is for ${qeIdentity.id}, the evidence needs ${wantQe}`);
+  if (qeIdentity.id !== wantQe)
+    throw new AttestationError(
+      "COLLATERAL_INVALID",
+      `QE identity is for ${qeIdentity.id}, the evidence needs ${wantQe}`,
+    );
 
   const expiries = [tcbInfo.nextUpdate, qeIdentity.nextUpdate];
   for (const crl of [c.pckCrl, c.rootCaCrl]) if (crl?.nextUpdate) expiries.push(crl.nextUpdate);

@@ -48,7 +48,8 @@ export function parseCrl(der: Uint8Array, what: string): Crl {
     const issuer = expectTag(tbs[i++], DER.SEQUENCE, what);
     const thisUpdate = decodeTime(tbs[i++]!, what);
     let nextUpdate: Date | null = null;
-    if (tbs[i] && (tbs[i]!.tag === DER.UTC_TIME || tbs[i]!.tag === DER.GENERALIZED_TIME)) nextUpdate = decodeTime(tbs[i++]!, what);
+    if (tbs[i] && (tbs[i]!.tag === DER.UTC_TIME || tbs[i]!.tag === DER.GENERALIZED_TIME))
+      nextUpdate = decodeTime(tbs[i++]!, what);
     const revoked = new Set<string>();
     if (tbs[i]?.tag === DER.SEQUENCE) {
       for (const entry of children(tbs[i]!, what, MAX_CRL_ENTRIES)) {
@@ -84,7 +85,13 @@ const HASH_OIDS: Record<string, string> = {
 };
 
 /** Verifies `signature` over `data` with the algorithm named by an AlgorithmIdentifier. */
-export function verifyWithAlgorithm(algorithm: Tlv, data: Uint8Array, signature: Uint8Array, issuer: Certificate, what: string): boolean {
+export function verifyWithAlgorithm(
+  algorithm: Tlv,
+  data: Uint8Array,
+  signature: Uint8Array,
+  issuer: Certificate,
+  what: string,
+): boolean {
   const [oidTlv, params] = children(algorithm, what);
   const oid = decodeOid(oidTlv!, what);
   const key = issuer.x509.publicKey;
@@ -107,10 +114,18 @@ export function verifyWithAlgorithm(algorithm: Tlv, data: Uint8Array, signature:
         if (field.tag === 0xa2) saltLength = decodeSmallUint(inner!, what);
       }
       if (hash === "unknown" || hash === "sha1") return false;
-      return cryptoVerify(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, signature);
+      return cryptoVerify(
+        hash,
+        data,
+        { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength },
+        signature,
+      );
     }
     default:
-      throw new AttestationError("COLLATERAL_INVALID", `${what} uses an unsupported signature algorithm ${oid}`);
+      throw new AttestationError(
+        "COLLATERAL_INVALID",
+        `${what} uses an unsupported signature algorithm ${oid}`,
+      );
   }
 }
 
@@ -120,7 +135,10 @@ export function verifyWithAlgorithm(algorithm: Tlv, data: Uint8Array, signature:
  */
 export function checkCrl(crl: Crl, issuer: Certificate, now: Date, what: string): void {
   if (!crl.issuer.equals(issuer.subject)) {
-    throw new AttestationError("COLLATERAL_INVALID", `${what} was not issued by ${issuer.subjectCn ?? "the expected CA"}`);
+    throw new AttestationError(
+      "COLLATERAL_INVALID",
+      `${what} was not issued by ${issuer.subjectCn ?? "the expected CA"}`,
+    );
   }
   let ok: boolean;
   try {
@@ -129,9 +147,16 @@ export function checkCrl(crl: Crl, issuer: Certificate, now: Date, what: string)
     if (error instanceof AttestationError) throw error;
     ok = false;
   }
-  if (!ok) throw new AttestationError("BAD_SIGNATURE", `${what} signature does not verify under ${issuer.subjectCn ?? "its issuer"}`);
+  if (!ok)
+    throw new AttestationError(
+      "BAD_SIGNATURE",
+      `${what} signature does not verify under ${issuer.subjectCn ?? "its issuer"}`,
+    );
   if (now < crl.thisUpdate) {
-    throw new AttestationError("COLLATERAL_EXPIRED", `${what} is not yet valid (thisUpdate ${crl.thisUpdate.toISOString()})`);
+    throw new AttestationError(
+      "COLLATERAL_EXPIRED",
+      `${what} is not yet valid (thisUpdate ${crl.thisUpdate.toISOString()})`,
+    );
   }
   if (crl.nextUpdate && now > crl.nextUpdate) {
     throw new AttestationError("COLLATERAL_EXPIRED", `${what} expired at ${crl.nextUpdate.toISOString()}`);

@@ -11,11 +11,36 @@ import type { CollateralBundle } from "./collateral.js";
 import { SIMULATION_QE_VENDOR_ID } from "./roots.js";
 
 const qvl = createRequire(import.meta.url)("@phala/dcap-qvl") as {
-  verify(quote: Uint8Array, collateral: unknown, nowSecs: number): { status: string; advisory_ids: string[]; report: { type: string; data: Record<string, any> } };
+  verify(
+    quote: Uint8Array,
+    collateral: unknown,
+    nowSecs: number,
+  ): {
+    status: string;
+    advisory_ids: string[];
+    report: {
+      type: string;
+      data: {
+        mrEnclave: Uint8Array;
+        mrSigner: Uint8Array;
+        mrTd: Uint8Array;
+        rtMr3: Uint8Array;
+        reportData: Uint8Array;
+      };
+    };
+  };
 };
 
-const sgx = { ...VECTORS.sgx, raw: readVector(VECTORS.sgx.quote), collateral: readVector(VECTORS.sgx.collateral).toString("utf8") };
-const tdx = { ...VECTORS.tdx, raw: readVector(VECTORS.tdx.quote), collateral: readVector(VECTORS.tdx.collateral).toString("utf8") };
+const sgx = {
+  ...VECTORS.sgx,
+  raw: readVector(VECTORS.sgx.quote),
+  collateral: readVector(VECTORS.sgx.collateral).toString("utf8"),
+};
+const tdx = {
+  ...VECTORS.tdx,
+  raw: readVector(VECTORS.tdx.quote),
+  collateral: readVector(VECTORS.tdx.collateral).toString("utf8"),
+};
 const HOUR = 3600_000;
 
 function refusedWith(code: AttestationErrorCode, fn: () => unknown, message?: RegExp): void {
@@ -72,7 +97,11 @@ test("the real TDX quote verifies as UpToDate with no advisories", () => {
 
 test("verification agrees with @phala/dcap-qvl on status, advisories and measurements", () => {
   for (const vec of [sgx, tdx]) {
-    for (const now of [vec.now, new Date(vec.windowStart.getTime() + HOUR), new Date(vec.windowEnd.getTime() - HOUR)]) {
+    for (const now of [
+      vec.now,
+      new Date(vec.windowStart.getTime() + HOUR),
+      new Date(vec.windowEnd.getTime() - HOUR),
+    ]) {
       const ours = verifyQuote(vec.raw, { now, collateral: vec.collateral });
       const theirs = qvl.verify(vec.raw, JSON.parse(vec.collateral), Math.floor(now.getTime() / 1000));
       assert.equal(ours.tcb?.status, theirs.status);
@@ -85,7 +114,10 @@ test("verification agrees with @phala/dcap-qvl on status, advisories and measure
         assert.equal(ours.quote.td?.mrtd, Buffer.from(body.mrTd).toString("hex"));
         assert.equal(ours.quote.td?.rtmr[3], Buffer.from(body.rtMr3).toString("hex"));
       }
-      assert.equal(Buffer.from(ours.quote.reportData).toString("hex"), Buffer.from(body.reportData).toString("hex"));
+      assert.equal(
+        Buffer.from(ours.quote.reportData).toString("hex"),
+        Buffer.from(body.reportData).toString("hex"),
+      );
     }
   }
 });
@@ -124,10 +156,24 @@ test("a flipped byte in each signed region of the TDX quote is refused with its 
   refusedWith("BAD_SIGNATURE", () => verifyQuote(flip(tdx.raw, 30), opts), /quote signature/);
   refusedWith("BAD_SIGNATURE", () => verifyQuote(flip(tdx.raw, 184), opts), /quote signature/); // MRTD
   refusedWith("BAD_SIGNATURE", () => verifyQuote(flip(tdx.raw, 568), opts), /quote signature/); // REPORTDATA
-  refusedWith("BAD_SIGNATURE", () => verifyQuote(flip(tdx.raw, q.regions.signature.start), opts), /quote signature/);
-  refusedWith("QE_BINDING_MISMATCH", () => verifyQuote(flip(tdx.raw, q.regions.attestationKey.start + 10), opts));
-  refusedWith("BAD_SIGNATURE", () => verifyQuote(flip(tdx.raw, q.regions.qeReport.start + 20), opts), /QE report/);
-  refusedWith("BAD_SIGNATURE", () => verifyQuote(flip(tdx.raw, q.regions.qeReportSignature.start + 1), opts), /QE report/);
+  refusedWith(
+    "BAD_SIGNATURE",
+    () => verifyQuote(flip(tdx.raw, q.regions.signature.start), opts),
+    /quote signature/,
+  );
+  refusedWith("QE_BINDING_MISMATCH", () =>
+    verifyQuote(flip(tdx.raw, q.regions.attestationKey.start + 10), opts),
+  );
+  refusedWith(
+    "BAD_SIGNATURE",
+    () => verifyQuote(flip(tdx.raw, q.regions.qeReport.start + 20), opts),
+    /QE report/,
+  );
+  refusedWith(
+    "BAD_SIGNATURE",
+    () => verifyQuote(flip(tdx.raw, q.regions.qeReportSignature.start + 1), opts),
+    /QE report/,
+  );
   refusedWith("QE_BINDING_MISMATCH", () => verifyQuote(flip(tdx.raw, q.regions.qeAuthData.start + 1), opts));
 });
 
@@ -142,7 +188,11 @@ test("a changed byte in the certification data (PCK leaf signature) breaks the c
     const raw = Buffer.from(vec.raw);
     const at = q.regions.certificationData.start + i;
     raw[at] = raw[at] === 0x41 ? 0x42 : 0x41;
-    refusedWith("CHAIN_INVALID", () => verifyQuote(raw, { now: vec.now, collateral: vec.collateral }), /signature of "Intel SGX PCK Certificate"/);
+    refusedWith(
+      "CHAIN_INVALID",
+      () => verifyQuote(raw, { now: vec.now, collateral: vec.collateral }),
+      /signature of "Intel SGX PCK Certificate"/,
+    );
   }
 });
 
@@ -159,7 +209,9 @@ test("a chain ending in a root with Intel's name but another key is UNTRUSTED_RO
 
 test("collateral signed under a same-name test root is UNTRUSTED_ROOT", () => {
   const bundle = JSON.parse(sgx.collateral) as CollateralBundle;
-  const [signer] = bundle.tcb_info_issuer_chain.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)!;
+  const [signer] = bundle.tcb_info_issuer_chain.match(
+    /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g,
+  )!;
   bundle.tcb_info_issuer_chain = `${signer}\n${readVector(VECTORS.roots.intelTest).toString("latin1")}`;
   refusedWith("UNTRUSTED_ROOT", () => verifyQuote(sgx.raw, { now: sgx.now, collateral: bundle }));
 });
@@ -179,10 +231,29 @@ test("collateral whose signed JSON was altered is refused with BAD_SIGNATURE", (
 
 test("collateral is refused outside its validity window and when older than allowed", () => {
   for (const vec of [sgx, tdx]) {
-    refusedWith("COLLATERAL_EXPIRED", () => verifyQuote(vec.raw, { now: new Date(vec.windowEnd.getTime() + 24 * HOUR), collateral: vec.collateral }));
-    refusedWith("COLLATERAL_EXPIRED", () => verifyQuote(vec.raw, { now: new Date(vec.windowStart.getTime() - 24 * HOUR), collateral: vec.collateral }));
-    refusedWith("COLLATERAL_EXPIRED", () => verifyQuote(vec.raw, { now: vec.now, collateral: vec.collateral, maxCollateralAgeSeconds: 3600 }), /older than/);
-    refusedWith("COLLATERAL_EXPIRED", () => verifyQuote(vec.raw, { now: vec.now, collateral: vec.collateral, minTcbEvaluationDataNumber: 18 }), /tcbEvaluationDataNumber/);
+    refusedWith("COLLATERAL_EXPIRED", () =>
+      verifyQuote(vec.raw, {
+        now: new Date(vec.windowEnd.getTime() + 24 * HOUR),
+        collateral: vec.collateral,
+      }),
+    );
+    refusedWith("COLLATERAL_EXPIRED", () =>
+      verifyQuote(vec.raw, {
+        now: new Date(vec.windowStart.getTime() - 24 * HOUR),
+        collateral: vec.collateral,
+      }),
+    );
+    refusedWith(
+      "COLLATERAL_EXPIRED",
+      () => verifyQuote(vec.raw, { now: vec.now, collateral: vec.collateral, maxCollateralAgeSeconds: 3600 }),
+      /older than/,
+    );
+    refusedWith(
+      "COLLATERAL_EXPIRED",
+      () =>
+        verifyQuote(vec.raw, { now: vec.now, collateral: vec.collateral, minTcbEvaluationDataNumber: 18 }),
+      /tcbEvaluationDataNumber/,
+    );
   }
 });
 
@@ -200,7 +271,10 @@ test("collateral for another platform or TEE is COLLATERAL_INVALID", () => {
   const noCrl = JSON.parse(sgx.collateral) as CollateralBundle;
   delete noCrl.pck_crl;
   refusedWith("COLLATERAL_MISSING", () => verifyQuote(sgx.raw, { now: sgx.now, collateral: noCrl }));
-  assert.equal(verifyQuote(sgx.raw, { now: sgx.now, collateral: noCrl, requireCrls: false }).tcb?.status, sgx.status);
+  assert.equal(
+    verifyQuote(sgx.raw, { now: sgx.now, collateral: noCrl, requireCrls: false }).tcb?.status,
+    sgx.status,
+  );
 });
 
 // ------------------------------------------------------------------------ simulation-style platforms
@@ -214,13 +288,20 @@ test("simulation evidence is refused unless its root is pinned, and then reads a
   const quote = p.quote({ reportData });
   refusedWith("SIMULATION_REFUSED", () => verifyQuote(quote, { now }));
   const other = await TestDcapPlatform.create({ now, kind: "simulation" });
-  refusedWith("SIMULATION_REFUSED", () => verifyQuote(quote, { now, trust: { simulationRootSha256: other.rootSha256 } }));
+  refusedWith("SIMULATION_REFUSED", () =>
+    verifyQuote(quote, { now, trust: { simulationRootSha256: other.rootSha256 } }),
+  );
   const v = verifyQuote(quote, { now, trust: { simulationRootSha256: p.rootSha256 } });
   assert.equal(v.tee, "simulation");
   assert.equal(v.tcb, null);
   assert.equal(v.quote.sgx?.debug, true);
   // Simulation evidence must carry the DEBUG marker.
-  refusedWith("MALFORMED_EVIDENCE", () => verifyQuote(p.quote({ reportData, sgx: { debug: false } }), { now, trust: { simulationRootSha256: p.rootSha256 } }));
+  refusedWith("MALFORMED_EVIDENCE", () =>
+    verifyQuote(p.quote({ reportData, sgx: { debug: false } }), {
+      now,
+      trust: { simulationRootSha256: p.rootSha256 },
+    }),
+  );
 });
 
 test("a quote whose QE vendor id does not belong to its root is refused", async () => {
@@ -228,26 +309,42 @@ test("a quote whose QE vendor id does not belong to its root is refused", async 
   // Intel-like names and vendor, another key: untrusted unless pinned.
   refusedWith("UNTRUSTED_ROOT", () => verifyQuote(intelLike.quote({ reportData }), { now }));
   const simVendor = intelLike.quote({ reportData, qeVendorId: Buffer.from(SIMULATION_QE_VENDOR_ID, "hex") });
-  refusedWith("QE_IDENTITY_MISMATCH", () => verifyQuote(simVendor, { now, trust: { intelRootSha256: [intelLike.rootSha256] } }));
+  refusedWith("QE_IDENTITY_MISMATCH", () =>
+    verifyQuote(simVendor, { now, trust: { intelRootSha256: [intelLike.rootSha256] } }),
+  );
   const sim = await TestDcapPlatform.create({ now, kind: "simulation" });
   const intelVendor = sim.quote({ reportData, qeVendorId: intelLike.vendorId });
-  refusedWith("QE_IDENTITY_MISMATCH", () => verifyQuote(intelVendor, { now, trust: { simulationRootSha256: sim.rootSha256 } }));
+  refusedWith("QE_IDENTITY_MISMATCH", () =>
+    verifyQuote(intelVendor, { now, trust: { simulationRootSha256: sim.rootSha256 } }),
+  );
 });
 
 test("without collateral an Intel-rooted quote must come from Intel's pinned quoting enclave", async () => {
   const p = await TestDcapPlatform.create({ now, kind: "intel-like" });
   const trust = { intelRootSha256: [p.rootSha256] };
   assert.equal(verifyQuote(p.quote({ reportData }), { now, trust }).tee, "sgx");
-  refusedWith("QE_IDENTITY_MISMATCH", () => verifyQuote(p.quote({ reportData, qe: { mrsigner: Buffer.alloc(32, 1) } }), { now, trust }));
-  refusedWith("QE_IDENTITY_MISMATCH", () => verifyQuote(p.quote({ reportData, qe: { isvProdId: 9 } }), { now, trust }));
-  refusedWith("QE_IDENTITY_MISMATCH", () => verifyQuote(p.quote({ reportData, qe: { attributes: Buffer.from("13000000000000000000000000000000", "hex") } }), { now, trust }));
+  refusedWith("QE_IDENTITY_MISMATCH", () =>
+    verifyQuote(p.quote({ reportData, qe: { mrsigner: Buffer.alloc(32, 1) } }), { now, trust }),
+  );
+  refusedWith("QE_IDENTITY_MISMATCH", () =>
+    verifyQuote(p.quote({ reportData, qe: { isvProdId: 9 } }), { now, trust }),
+  );
+  refusedWith("QE_IDENTITY_MISMATCH", () =>
+    verifyQuote(
+      p.quote({ reportData, qe: { attributes: Buffer.from("13000000000000000000000000000000", "hex") } }),
+      { now, trust },
+    ),
+  );
 });
 
 test("a revoked PCK certificate or PCK CA is refused", async () => {
   const p = await TestDcapPlatform.create({ now, kind: "simulation" });
   const trust = { simulationRootSha256: p.rootSha256 };
   const quote = p.quote({ reportData });
-  assert.equal(verifyQuote(quote, { now, trust, collateral: await p.collateral({ tee: "sgx", ...window }) }).tcb?.status, "UpToDate");
+  assert.equal(
+    verifyQuote(quote, { now, trust, collateral: await p.collateral({ tee: "sgx", ...window }) }).tcb?.status,
+    "UpToDate",
+  );
   const revokedPck = await p.collateral({ tee: "sgx", ...window, revokePck: true });
   refusedWith("REVOKED", () => verifyQuote(quote, { now, trust, collateral: revokedPck }), /PCK Certificate/);
   const revokedCa = await p.collateral({ tee: "sgx", ...window, revokePckCa: true });
@@ -270,11 +367,21 @@ test("collateral signed by a PCK key instead of a TCB signing certificate is ref
   const p = await TestDcapPlatform.create({ now, kind: "simulation" });
   const trust = { simulationRootSha256: p.rootSha256 };
   const bundle = await p.collateral({ tee: "sgx", ...window });
-  const forged = (bundle.tcb_info as string).replace('"tcbStatus":"UpToDate"', '"tcbStatus":"UpToDate","x":1');
+  const forged = (bundle.tcb_info as string).replace(
+    '"tcbStatus":"UpToDate"',
+    '"tcbStatus":"UpToDate","x":1',
+  );
   bundle.tcb_info = forged;
-  bundle.tcb_info_signature = sign("sha256", Buffer.from(forged), { key: p.pck.privateKey, dsaEncoding: "ieee-p1363" }).toString("hex");
+  bundle.tcb_info_signature = sign("sha256", Buffer.from(forged), {
+    key: p.pck.privateKey,
+    dsaEncoding: "ieee-p1363",
+  }).toString("hex");
   bundle.tcb_info_issuer_chain = p.chainPem;
-  refusedWith("CHAIN_INVALID", () => verifyQuote(p.quote({ reportData }), { now, trust, collateral: bundle }), /not a TCB signing/);
+  refusedWith(
+    "CHAIN_INVALID",
+    () => verifyQuote(p.quote({ reportData }), { now, trust, collateral: bundle }),
+    /not a TCB signing/,
+  );
 });
 
 test("a revoked or unsupported TCB level is refused", async () => {
@@ -286,12 +393,26 @@ test("a revoked or unsupported TCB level is refused", async () => {
     tcbDate: "2024-01-01T00:00:00Z",
     tcbStatus,
   });
-  const revoked = await p.collateral({ tee: "sgx", ...window, tcbLevels: [level(p.tcb.components, p.tcb.pceSvn, "Revoked")] });
+  const revoked = await p.collateral({
+    tee: "sgx",
+    ...window,
+    tcbLevels: [level(p.tcb.components, p.tcb.pceSvn, "Revoked")],
+  });
   refusedWith("REVOKED", () => verifyQuote(quote, { now, trust, collateral: revoked }));
   const higher = p.tcb.components.map((c) => c + 1);
-  const unsupported = await p.collateral({ tee: "sgx", ...window, tcbLevels: [level(higher, p.tcb.pceSvn, "UpToDate")] });
+  const unsupported = await p.collateral({
+    tee: "sgx",
+    ...window,
+    tcbLevels: [level(higher, p.tcb.pceSvn, "UpToDate")],
+  });
   refusedWith("TCB_NOT_SUPPORTED", () => verifyQuote(quote, { now, trust, collateral: unsupported }));
-  const qeOld = await p.collateral({ tee: "sgx", ...window, qeIdentity: { tcbLevels: [{ tcb: { isvsvn: 9 }, tcbDate: "2024-01-01T00:00:00Z", tcbStatus: "UpToDate" }] } });
+  const qeOld = await p.collateral({
+    tee: "sgx",
+    ...window,
+    qeIdentity: {
+      tcbLevels: [{ tcb: { isvsvn: 9 }, tcbDate: "2024-01-01T00:00:00Z", tcbStatus: "UpToDate" }],
+    },
+  });
   refusedWith("TCB_NOT_SUPPORTED", () => verifyQuote(quote, { now, trust, collateral: qeOld }), /QE ISVSVN/);
   const qeForeign = await p.collateral({ tee: "sgx", ...window, qeIdentity: { mrsigner: "AB".repeat(32) } });
   refusedWith("QE_IDENTITY_MISMATCH", () => verifyQuote(quote, { now, trust, collateral: qeForeign }));
@@ -299,14 +420,24 @@ test("a revoked or unsupported TCB level is refused", async () => {
 
 test("certification data other than a PCK chain (type 5) is UNSUPPORTED_EVIDENCE", async () => {
   const p = await TestDcapPlatform.create({ now, kind: "simulation" });
-  refusedWith("UNSUPPORTED_EVIDENCE", () => verifyQuote(p.quote({ reportData, certificationType: 3 }), { now, trust: { simulationRootSha256: p.rootSha256 } }));
+  refusedWith("UNSUPPORTED_EVIDENCE", () =>
+    verifyQuote(p.quote({ reportData, certificationType: 3 }), {
+      now,
+      trust: { simulationRootSha256: p.rootSha256 },
+    }),
+  );
 });
 
 test("TDX v5 quotes verify end to end, and an unknown TDX module is TDX_MODULE_MISMATCH", async () => {
   const p = await TestDcapPlatform.create({ now, kind: "simulation" });
   const trust = { simulationRootSha256: p.rootSha256 };
   const teeTcbSvn = Buffer.from("03010000000000000000000000000000", "hex");
-  const quote = p.quote({ version: 5, bodyType: "td15", reportData, td: { teeTcbSvn, teeTcbSvn2: teeTcbSvn } });
+  const quote = p.quote({
+    version: 5,
+    bodyType: "td15",
+    reportData,
+    td: { teeTcbSvn, teeTcbSvn2: teeTcbSvn },
+  });
   const module = (id: string) => ({
     id,
     mrsigner: "00".repeat(48),
@@ -320,6 +451,14 @@ test("TDX v5 quotes verify end to end, and an unknown TDX module is TDX_MODULE_M
   assert.equal(v.tcb?.status, "UpToDate");
   const wrong = await p.collateral({ tee: "tdx", ...window, tdxModuleIdentities: [module("TDX_02")] });
   refusedWith("TDX_MODULE_MISMATCH", () => verifyQuote(quote, { now, trust, collateral: wrong }));
-  const signer = await p.collateral({ tee: "tdx", ...window, tdxModuleIdentities: [{ ...module("TDX_01"), mrsigner: "11".repeat(48) }] });
-  refusedWith("TDX_MODULE_MISMATCH", () => verifyQuote(quote, { now, trust, collateral: signer }), /MRSIGNERSEAM/);
+  const signer = await p.collateral({
+    tee: "tdx",
+    ...window,
+    tdxModuleIdentities: [{ ...module("TDX_01"), mrsigner: "11".repeat(48) }],
+  });
+  refusedWith(
+    "TDX_MODULE_MISMATCH",
+    () => verifyQuote(quote, { now, trust, collateral: signer }),
+    /MRSIGNERSEAM/,
+  );
 });

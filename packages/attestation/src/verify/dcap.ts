@@ -9,10 +9,28 @@ import type { PckClaims, TcbResult } from "../types.js";
 import { asBuffer, constantTimeEqual, isAllZero } from "./bytes.js";
 import { parseCertificate, splitPem, type Certificate } from "./certificate.js";
 import { verifyChain, type TrustAnchor } from "./chain.js";
-import { parseCollateral, verifyCollateral, type Collateral, type CollateralBundle, type QeIdentity } from "./collateral.js";
+import {
+  parseCollateral,
+  verifyCollateral,
+  type Collateral,
+  type CollateralBundle,
+  type QeIdentity,
+} from "./collateral.js";
 import { parsePckExtension, pckCaType } from "./pck-extension.js";
-import { CERT_TYPE_PCK_CHAIN, parseQuote, TEE_TYPE_TDX, type ParsedQuote, type SgxReportBody } from "./quote.js";
-import { INTEL_QE_IDENTITY, INTEL_QE_VENDOR_ID, INTEL_SGX_ROOT_PEM, INTEL_SGX_ROOT_SHA256, SIMULATION_QE_VENDOR_ID } from "./roots.js";
+import {
+  CERT_TYPE_PCK_CHAIN,
+  parseQuote,
+  TEE_TYPE_TDX,
+  type ParsedQuote,
+  type SgxReportBody,
+} from "./quote.js";
+import {
+  INTEL_QE_IDENTITY,
+  INTEL_QE_VENDOR_ID,
+  INTEL_SGX_ROOT_PEM,
+  INTEL_SGX_ROOT_SHA256,
+  SIMULATION_QE_VENDOR_ID,
+} from "./roots.js";
 import { evaluateTcb } from "./tcb.js";
 
 export interface QuoteTrust {
@@ -56,7 +74,10 @@ function intelRootCert(): Certificate {
 
 export function checkNow(now: unknown): Date {
   if (!(now instanceof Date) || !Number.isFinite(now.getTime())) {
-    throw new AttestationError("INVALID_ARGUMENT", "`now` must be a valid Date: verification never reads the clock itself");
+    throw new AttestationError(
+      "INVALID_ARGUMENT",
+      "`now` must be a valid Date: verification never reads the clock itself",
+    );
   }
   return now;
 }
@@ -67,7 +88,12 @@ function anchorsFor(trust: QuoteTrust | undefined): Map<string, TrustAnchor> {
     anchors.set(sha.toLowerCase(), { sha256: sha.toLowerCase(), kind: "intel", label: "Intel SGX Root CA" });
   }
   const sim = trust?.simulationRootSha256;
-  if (sim) anchors.set(sim.toLowerCase(), { sha256: sim.toLowerCase(), kind: "simulation", label: "simulation root CA" });
+  if (sim)
+    anchors.set(sim.toLowerCase(), {
+      sha256: sim.toLowerCase(),
+      kind: "simulation",
+      label: "simulation root CA",
+    });
   return anchors;
 }
 
@@ -81,14 +107,26 @@ export function quotePckChain(quote: ParsedQuote): Certificate[] {
   }
   const text = asBuffer(quote.certificationData).toString("latin1").replace(/\0+$/, "");
   const ders = splitPem(text, "PCK certificate chain");
-  if (ders.length === 0) throw new AttestationError("MALFORMED_EVIDENCE", "the certification data holds no PEM certificate");
+  if (ders.length === 0)
+    throw new AttestationError("MALFORMED_EVIDENCE", "the certification data holds no PEM certificate");
   return ders.map((der, i) => parseCertificate(der, `PCK chain certificate ${i}`));
 }
 
 /** Compares a QE report against a QE identity (collateral or Intel's pinned values). */
-function checkQeIdentity(qe: SgxReportBody, expected: Pick<QeIdentity, "mrsigner" | "isvProdId" | "miscselect" | "miscselectMask" | "attributes" | "attributesMask">): void {
-  if (qe.mrsigner !== expected.mrsigner) throw new AttestationError("QE_IDENTITY_MISMATCH", "QE MRSIGNER is not the expected quoting enclave's");
-  if (qe.isvProdId !== expected.isvProdId) throw new AttestationError("QE_IDENTITY_MISMATCH", `QE ISVPRODID ${qe.isvProdId} is not ${expected.isvProdId}`);
+function checkQeIdentity(
+  qe: SgxReportBody,
+  expected: Pick<
+    QeIdentity,
+    "mrsigner" | "isvProdId" | "miscselect" | "miscselectMask" | "attributes" | "attributesMask"
+  >,
+): void {
+  if (qe.mrsigner !== expected.mrsigner)
+    throw new AttestationError("QE_IDENTITY_MISMATCH", "QE MRSIGNER is not the expected quoting enclave's");
+  if (qe.isvProdId !== expected.isvProdId)
+    throw new AttestationError(
+      "QE_IDENTITY_MISMATCH",
+      `QE ISVPRODID ${qe.isvProdId} is not ${expected.isvProdId}`,
+    );
   const misc = Buffer.alloc(4);
   misc.writeUInt32LE(qe.miscselect);
   const masks: [Buffer, string, string, string][] = [
@@ -99,7 +137,8 @@ function checkQeIdentity(qe: SgxReportBody, expected: Pick<QeIdentity, "mrsigner
     const v = Buffer.from(value, "hex");
     const m = Buffer.from(mask, "hex");
     for (let i = 0; i < m.length; i++) {
-      if (((actual[i] ?? 0) & m[i]!) !== ((v[i] ?? 0) & m[i]!)) throw new AttestationError("QE_IDENTITY_MISMATCH", `QE ${name} do not match the QE identity`);
+      if (((actual[i] ?? 0) & m[i]!) !== ((v[i] ?? 0) & m[i]!))
+        throw new AttestationError("QE_IDENTITY_MISMATCH", `QE ${name} do not match the QE identity`);
     }
   }
   if (qe.debug) throw new AttestationError("QE_IDENTITY_MISMATCH", "the quoting enclave is a debug enclave");
@@ -110,7 +149,12 @@ export function attestationPublicKey(raw: Uint8Array): KeyObject {
   try {
     return createPublicKey({
       format: "jwk",
-      key: { kty: "EC", crv: "P-256", x: b.subarray(0, 32).toString("base64url"), y: b.subarray(32, 64).toString("base64url") },
+      key: {
+        kty: "EC",
+        crv: "P-256",
+        x: b.subarray(0, 32).toString("base64url"),
+        y: b.subarray(32, 64).toString("base64url"),
+      },
     });
   } catch (cause) {
     throw new AttestationError("BAD_SIGNATURE", "the attestation key is not a valid P-256 point", { cause });
@@ -129,7 +173,10 @@ export function verifyQuote(raw: Uint8Array, options: VerifyQuoteOptions): Verif
   const quote = parseQuote(raw, { maxBytes: options.maxQuoteBytes });
   const collateral = toCollateral(options.collateral);
   if (!collateral && options.requireCollateral) {
-    throw new AttestationError("COLLATERAL_MISSING", "collateral (TCB info, QE identity, CRLs) is required to verify this quote");
+    throw new AttestationError(
+      "COLLATERAL_MISSING",
+      "collateral (TCB info, QE identity, CRLs) is required to verify this quote",
+    );
   }
   if (collateral && (options.requireCrls ?? true) && (!collateral.pckCrl || !collateral.rootCaCrl)) {
     throw new AttestationError("COLLATERAL_MISSING", "the collateral lacks the PCK CRL or the root CA CRL");
@@ -138,16 +185,33 @@ export function verifyQuote(raw: Uint8Array, options: VerifyQuoteOptions): Verif
   const certs = quotePckChain(quote);
   const leaf = certs[0]!;
   if (collateral?.pckCrl && !collateral.pckCrl.issuer.equals(leaf.issuer)) {
-    throw new AttestationError("COLLATERAL_INVALID", "the PCK CRL was not issued by the PCK certificate's issuer");
+    throw new AttestationError(
+      "COLLATERAL_INVALID",
+      "the PCK CRL was not issued by the PCK certificate's issuer",
+    );
   }
   const anchors = anchorsFor(options.trust);
   const crls = [collateral?.pckCrl, collateral?.rootCaCrl].filter((c) => c !== null && c !== undefined);
   let chain;
   try {
-    chain = verifyChain(certs, { now, anchors, fallbackRoots: [intelRootCert()], crls, what: "PCK certificate chain" });
+    chain = verifyChain(certs, {
+      now,
+      anchors,
+      fallbackRoots: [intelRootCert()],
+      crls,
+      what: "PCK certificate chain",
+    });
   } catch (error) {
-    if (error instanceof AttestationError && error.code === "UNTRUSTED_ROOT" && quote.qeVendorId === SIMULATION_QE_VENDOR_ID) {
-      throw new AttestationError("SIMULATION_REFUSED", "simulation evidence is refused: simulation is not allowed, or its root is not the pinned simulation root", { cause: error });
+    if (
+      error instanceof AttestationError &&
+      error.code === "UNTRUSTED_ROOT" &&
+      quote.qeVendorId === SIMULATION_QE_VENDOR_ID
+    ) {
+      throw new AttestationError(
+        "SIMULATION_REFUSED",
+        "simulation evidence is refused: simulation is not allowed, or its root is not the pinned simulation root",
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -155,28 +219,48 @@ export function verifyQuote(raw: Uint8Array, options: VerifyQuoteOptions): Verif
   if (collateral?.rootCaCrl && !collateral.rootCaCrl.issuer.equals(root.subject)) {
     throw new AttestationError("COLLATERAL_INVALID", "the root CA CRL was not issued by the root");
   }
-  if (leaf.ca || chain.certs.length < 3) throw new AttestationError("CHAIN_INVALID", "the PCK chain must be leaf → PCK CA → root");
+  if (leaf.ca || chain.certs.length < 3)
+    throw new AttestationError("CHAIN_INVALID", "the PCK chain must be leaf → PCK CA → root");
 
   const simulation = anchor.kind === "simulation";
   const expectedVendor = simulation ? SIMULATION_QE_VENDOR_ID : INTEL_QE_VENDOR_ID;
   if (quote.qeVendorId !== expectedVendor) {
-    throw new AttestationError("QE_IDENTITY_MISMATCH", `QE vendor id ${quote.qeVendorId} does not belong to the ${anchor.label}`);
+    throw new AttestationError(
+      "QE_IDENTITY_MISMATCH",
+      `QE vendor id ${quote.qeVendorId} does not belong to the ${anchor.label}`,
+    );
   }
   const pckExt = parsePckExtension(leaf);
 
   // QE report, signed by the PCK leaf key.
-  if (!cryptoVerify("sha256", quote.qeReport, { key: leaf.x509.publicKey, dsaEncoding: "ieee-p1363" }, quote.qeReportSignature)) {
-    throw new AttestationError("BAD_SIGNATURE", "the QE report signature does not verify under the PCK certificate");
+  if (
+    !cryptoVerify(
+      "sha256",
+      quote.qeReport,
+      { key: leaf.x509.publicKey, dsaEncoding: "ieee-p1363" },
+      quote.qeReportSignature,
+    )
+  ) {
+    throw new AttestationError(
+      "BAD_SIGNATURE",
+      "the QE report signature does not verify under the PCK certificate",
+    );
   }
   // QE binding: report_data = SHA-256(attestation key ‖ QE auth data) ‖ 0³².
   const qeData = quote.qeReportBody.reportData;
   const binding = createHash("sha256").update(quote.attestationKey).update(quote.qeAuthData).digest();
   if (!constantTimeEqual(qeData.subarray(0, 32), binding) || !isAllZero(qeData.subarray(32, 64))) {
-    throw new AttestationError("QE_BINDING_MISMATCH", "the QE report does not bind the attestation key and QE auth data");
+    throw new AttestationError(
+      "QE_BINDING_MISMATCH",
+      "the QE report does not bind the attestation key and QE auth data",
+    );
   }
   const key = attestationPublicKey(quote.attestationKey);
   if (!cryptoVerify("sha256", quote.signedRegion, { key, dsaEncoding: "ieee-p1363" }, quote.signature)) {
-    throw new AttestationError("BAD_SIGNATURE", "the quote signature does not verify under the attestation key");
+    throw new AttestationError(
+      "BAD_SIGNATURE",
+      "the quote signature does not verify under the attestation key",
+    );
   }
 
   const tee = quote.teeType === TEE_TYPE_TDX ? "tdx" : "sgx";
@@ -203,14 +287,25 @@ export function verifyQuote(raw: Uint8Array, options: VerifyQuoteOptions): Verif
       qeIdentity: verified.qeIdentity,
       qeIsvSvn: quote.qeReportBody.isvSvn,
       td: td
-        ? { quoteVersion: quote.version, teeTcbSvn: td.teeTcbSvnBytes, teeTcbSvn2: td.teeTcbSvn2Bytes, mrSignerSeam: td.mrSignerSeam, seamAttributes: td.seamAttributes }
+        ? {
+            quoteVersion: quote.version,
+            teeTcbSvn: td.teeTcbSvnBytes,
+            teeTcbSvn2: td.teeTcbSvn2Bytes,
+            mrSignerSeam: td.mrSignerSeam,
+            seamAttributes: td.seamAttributes,
+          }
         : null,
     });
-    if (tcb.status === "Revoked") throw new AttestationError("REVOKED", "the platform's TCB level is revoked");
+    if (tcb.status === "Revoked")
+      throw new AttestationError("REVOKED", "the platform's TCB level is revoked");
     collateralExpiresAt = verified.expiresAt;
   } else if (!simulation) {
     const pinned = tee === "tdx" ? INTEL_QE_IDENTITY.tdx : INTEL_QE_IDENTITY.sgx;
-    checkQeIdentity(quote.qeReportBody, { ...INTEL_QE_IDENTITY, mrsigner: pinned.mrsigner, isvProdId: pinned.isvProdId });
+    checkQeIdentity(quote.qeReportBody, {
+      ...INTEL_QE_IDENTITY,
+      mrsigner: pinned.mrsigner,
+      isvProdId: pinned.isvProdId,
+    });
   }
   if (simulation && !(quote.sgx ?? quote.td)!.debug) {
     throw new AttestationError("MALFORMED_EVIDENCE", "simulation evidence must have the DEBUG attribute set");

@@ -51,7 +51,8 @@ export function readTlv(bytes: Uint8Array, offset: number, limit: number, what: 
     if (bytes[pos] === 0 || length < 0x80) fail(what, "non-minimal length encoding");
     pos += count;
   }
-  if (pos + length > limit) fail(what, `element of ${length} bytes overruns its container at offset ${offset}`);
+  if (pos + length > limit)
+    fail(what, `element of ${length} bytes overruns its container at offset ${offset}`);
   return { bytes, tag, start: offset, contentStart: pos, end: pos + length };
 }
 

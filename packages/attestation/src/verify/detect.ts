@@ -33,13 +33,15 @@ function detectBinary(b: Uint8Array): DetectedEvidence | null {
     if (version >= 2 && version <= 5 && readU32(b, 0x34) === 1) return { kind: "snp-report", bytes: b };
   }
   // DER SEQUENCE with a long-form length: a certificate candidate (parsed properly later).
-  if (b.length > 4 && b[0] === 0x30 && (b[1] === 0x82 || b[1] === 0x83)) return { kind: "ratls-certificate", der: asBuffer(b) };
+  if (b.length > 4 && b[0] === 0x30 && (b[1] === 0x82 || b[1] === 0x83))
+    return { kind: "ratls-certificate", der: asBuffer(b) };
   return null;
 }
 
 export function detectEvidence(input: Uint8Array): DetectedEvidence {
   if (input.length === 0) throw new AttestationError("MALFORMED_EVIDENCE", "the evidence is empty");
-  if (input.length > MAX_INPUT) throw new AttestationError("MALFORMED_EVIDENCE", `the evidence is larger than ${MAX_INPUT} bytes`);
+  if (input.length > MAX_INPUT)
+    throw new AttestationError("MALFORMED_EVIDENCE", `the evidence is larger than ${MAX_INPUT} bytes`);
   if (isText(input)) {
     const text = asBuffer(input).toString("latin1");
     if (text.includes("-----BEGIN CERTIFICATE-----")) {
@@ -55,5 +57,8 @@ export function detectEvidence(input: Uint8Array): DetectedEvidence {
   }
   const binary = detectBinary(input);
   if (binary) return binary;
-  throw new AttestationError("MALFORMED_EVIDENCE", "unrecognised evidence: not a DCAP quote, an SEV-SNP report or a certificate");
+  throw new AttestationError(
+    "MALFORMED_EVIDENCE",
+    "unrecognised evidence: not a DCAP quote, an SEV-SNP report or a certificate",
+  );
 }

@@ -19,7 +19,8 @@ import { verifySnpReport, type SnpCollateral, type VerifiedSnpReport } from "./s
 export const REPORT_DATA_SIZE = 64;
 
 /** Collateral given directly (`{dcap, snp}`) or a store consulted per platform. */
-export type EvidenceCollateral = CollateralStore | { dcap?: DcapCollateralInput | Collateral | null; snp?: SnpCollateral | null };
+export type EvidenceCollateral =
+  CollateralStore | { dcap?: DcapCollateralInput | Collateral | null; snp?: SnpCollateral | null };
 
 export interface VerifyEvidenceOptions {
   /** The 64 bytes the evidence must carry (for RA-TLS: SHA-256(claims) ‖ 0³²). */
@@ -31,14 +32,17 @@ export interface VerifyEvidenceOptions {
 }
 
 function isStore(c: EvidenceCollateral): c is CollateralStore {
-  return typeof (c as CollateralStore).dcap === "function" || typeof (c as CollateralStore).snp === "function";
+  return (
+    typeof (c as CollateralStore).dcap === "function" || typeof (c as CollateralStore).snp === "function"
+  );
 }
 
 /** Normalises a verified DCAP quote. */
 export function fromVerifiedQuote(v: VerifiedQuote): VerifiedEvidence {
   const sgx = v.quote.sgx;
   const td = v.quote.td;
-  const strip = <T extends object>(o: T, keys: string[]): T => Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k))) as T;
+  const strip = <T extends object>(o: T, keys: string[]): T =>
+    Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k))) as T;
   return {
     tee: v.tee,
     measurement: sgx ? sgx.mrenclave : td!.mrtd,
@@ -55,7 +59,14 @@ export function fromVerifiedQuote(v: VerifiedQuote): VerifiedEvidence {
     sgx: sgx ? strip(sgx, ["reportData", "debug"]) : null,
     tdx: td ? strip(td, ["reportData", "debug", "septVeDisable", "teeTcbSvnBytes", "teeTcbSvn2Bytes"]) : null,
     snp: null,
-    pck: { fmspc: v.pck.fmspc, pceId: v.pck.pceId, pceSvn: v.pck.pceSvn, cpuSvn: v.pck.cpuSvn, tcbComponents: [...v.pck.tcbComponents], ca: v.pck.ca },
+    pck: {
+      fmspc: v.pck.fmspc,
+      pceId: v.pck.pceId,
+      pceSvn: v.pck.pceSvn,
+      cpuSvn: v.pck.cpuSvn,
+      tcbComponents: [...v.pck.tcbComponents],
+      ca: v.pck.ca,
+    },
   };
 }
 
@@ -81,7 +92,10 @@ export function fromVerifiedSnp(v: VerifiedSnpReport): VerifiedEvidence {
   };
 }
 
-async function dcapCollateral(raw: Uint8Array, collateral: EvidenceCollateral | null | undefined): Promise<DcapCollateralInput | Collateral | null> {
+async function dcapCollateral(
+  raw: Uint8Array,
+  collateral: EvidenceCollateral | null | undefined,
+): Promise<DcapCollateralInput | Collateral | null> {
   if (!collateral) return null;
   if (!isStore(collateral)) return collateral.dcap ?? null;
   if (!collateral.dcap) return null;
@@ -94,14 +108,23 @@ async function dcapCollateral(raw: Uint8Array, collateral: EvidenceCollateral | 
   return (await collateral.dcap({ tee, fmspc: pck.fmspc, ca })) ?? null;
 }
 
-async function snpCollateral(raw: Uint8Array, collateral: EvidenceCollateral | null | undefined): Promise<SnpCollateral | null> {
+async function snpCollateral(
+  raw: Uint8Array,
+  collateral: EvidenceCollateral | null | undefined,
+): Promise<SnpCollateral | null> {
   if (!collateral) return null;
   if (!isStore(collateral)) return collateral.snp ?? null;
   if (!collateral.snp) return null;
   const report = parseSnpReport(raw);
   const product = productFromCpuid(report.cpuid);
   if (!product) return null;
-  return (await collateral.snp({ product, chipId: toHex(report.chipId), reportedTcb: decodeSnpTcb(report.reportedTcb, product) })) ?? null;
+  return (
+    (await collateral.snp({
+      product,
+      chipId: toHex(report.chipId),
+      reportedTcb: decodeSnpTcb(report.reportedTcb, product),
+    })) ?? null
+  );
 }
 
 function family(format: EvidenceFormat): "dcap" | "snp" {
@@ -112,17 +135,22 @@ function family(format: EvidenceFormat): "dcap" | "snp" {
  * Verifies evidence for `service` under `policy`. `evidence` is an Evidence (format + raw bytes) or raw
  * bytes whose format is detected (DCAP quote or SEV-SNP report, binary or hex).
  */
-export async function verifyEvidence(evidence: Evidence | Uint8Array, options: VerifyEvidenceOptions): Promise<VerifiedEvidence> {
+export async function verifyEvidence(
+  evidence: Evidence | Uint8Array,
+  options: VerifyEvidenceOptions,
+): Promise<VerifiedEvidence> {
   const now = checkNow(options.now);
   const policy = asPolicy(options.policy);
-  if (typeof options.service !== "string") throw new AttestationError("INVALID_ARGUMENT", "service must be a string");
+  if (typeof options.service !== "string")
+    throw new AttestationError("INVALID_ARGUMENT", "service must be a string");
   serviceEntry(policy, options.service);
   const expected = options.expectedReportData;
   if (!(expected instanceof Uint8Array) || expected.length !== REPORT_DATA_SIZE) {
     throw new AttestationError("INVALID_ARGUMENT", `expectedReportData must be ${REPORT_DATA_SIZE} bytes`);
   }
   // An all-zero expectation binds nothing: whatever the evidence carries, refuse.
-  if (isAllZero(expected)) throw new AttestationError("EMPTY_REPORT_DATA", "the expected report data is empty (all zero)");
+  if (isAllZero(expected))
+    throw new AttestationError("EMPTY_REPORT_DATA", "the expected report data is empty (all zero)");
 
   let raw: Uint8Array;
   let kind: "dcap" | "snp";
@@ -130,12 +158,16 @@ export async function verifyEvidence(evidence: Evidence | Uint8Array, options: V
   if (evidence instanceof Uint8Array) {
     const detected = detectEvidence(evidence);
     if (detected.kind === "ratls-certificate") {
-      throw new AttestationError("UNSUPPORTED_EVIDENCE", "an RA-TLS certificate is not evidence: verify it with verifyRaTlsCertificate");
+      throw new AttestationError(
+        "UNSUPPORTED_EVIDENCE",
+        "an RA-TLS certificate is not evidence: verify it with verifyRaTlsCertificate",
+      );
     }
     raw = detected.bytes;
     kind = detected.kind === "snp-report" ? "snp" : "dcap";
   } else {
-    if (!evidence || !(evidence.raw instanceof Uint8Array)) throw new AttestationError("INVALID_ARGUMENT", "evidence.raw must be bytes");
+    if (!evidence || !(evidence.raw instanceof Uint8Array))
+      throw new AttestationError("INVALID_ARGUMENT", "evidence.raw must be bytes");
     raw = evidence.raw;
     kind = family(evidence.format);
     aux = evidence.aux;
@@ -157,7 +189,10 @@ export async function verifyEvidence(evidence: Evidence | Uint8Array, options: V
       minTcbEvaluationDataNumber: policy.collateral.minTcbEvaluationDataNumber,
     });
     if (!collateral && quote.tee !== "simulation" && policy.collateral.required) {
-      throw new AttestationError("COLLATERAL_MISSING", "the policy requires collateral (TCB info, QE identity, CRLs) for SGX/TDX evidence");
+      throw new AttestationError(
+        "COLLATERAL_MISSING",
+        "the policy requires collateral (TCB info, QE identity, CRLs) for SGX/TDX evidence",
+      );
     }
     verified = fromVerifiedQuote(quote);
   } else {
@@ -174,8 +209,13 @@ export async function verifyEvidence(evidence: Evidence | Uint8Array, options: V
   }
 
   const carried = Buffer.from(verified.reportData, "hex");
-  if (isAllZero(carried)) throw new AttestationError("EMPTY_REPORT_DATA", "the evidence carries empty (all-zero) report data");
-  if (!constantTimeEqual(carried, expected)) throw new AttestationError("REPORT_DATA_MISMATCH", "the evidence's report data differs from the expected value");
+  if (isAllZero(carried))
+    throw new AttestationError("EMPTY_REPORT_DATA", "the evidence carries empty (all-zero) report data");
+  if (!constantTimeEqual(carried, expected))
+    throw new AttestationError(
+      "REPORT_DATA_MISMATCH",
+      "the evidence's report data differs from the expected value",
+    );
   evaluatePolicy(verified, policy, options.service, now);
   return verified;
 }

@@ -12,7 +12,9 @@ import { readVector, VECTORS } from "./testing/vectors.js";
 const bundle = JSON.parse(readVector(VECTORS.sgx.collateral).toString("utf8")) as Required<CollateralBundle>;
 
 /** A local stand-in for Intel PCS v4 serving the SGX vector's collateral. */
-async function pcs(handler?: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<{ url: string; close(): Promise<void>; paths: string[] }> {
+async function pcs(
+  handler?: (req: IncomingMessage, res: ServerResponse) => boolean,
+): Promise<{ url: string; close(): Promise<void>; paths: string[] }> {
   const paths: string[] = [];
   const server = createServer((req, res) => {
     paths.push(req.url ?? "");
@@ -23,8 +25,13 @@ async function pcs(handler?: (req: IncomingMessage, res: ServerResponse) => bool
       res.end(`{"tcbInfo":${bundle.tcb_info},"signature":"${bundle.tcb_info_signature as string}"}`);
     } else if (url.pathname === "/sgx/certification/v4/qe/identity") {
       res.setHeader("SGX-Enclave-Identity-Issuer-Chain", encodeURIComponent(bundle.qe_identity_issuer_chain));
-      res.end(`{"enclaveIdentity":${bundle.qe_identity},"signature":"${bundle.qe_identity_signature as string}"}`);
-    } else if (url.pathname === "/sgx/certification/v4/pckcrl" && url.searchParams.get("ca") === "processor") {
+      res.end(
+        `{"enclaveIdentity":${bundle.qe_identity},"signature":"${bundle.qe_identity_signature as string}"}`,
+      );
+    } else if (
+      url.pathname === "/sgx/certification/v4/pckcrl" &&
+      url.searchParams.get("ca") === "processor"
+    ) {
       res.setHeader("SGX-PCK-CRL-Issuer-Chain", encodeURIComponent(bundle.pck_crl_issuer_chain));
       res.end(Buffer.from(bundle.pck_crl as string, "hex"));
     } else if (url.pathname === "/IntelSGXRootCA.der") {
@@ -50,7 +57,10 @@ async function pcs(handler?: (req: IncomingMessage, res: ServerResponse) => bool
 test("collateral fetched from a PCS-compatible service verifies like the cached bundle", async () => {
   const server = await pcs();
   try {
-    const fetched = await fetchDcapCollateral({ tee: "sgx", fmspc: "00a067110000", ca: "processor" }, { pcsBaseUrl: server.url, rootCrlUrl: `${server.url}/IntelSGXRootCA.der` });
+    const fetched = await fetchDcapCollateral(
+      { tee: "sgx", fmspc: "00a067110000", ca: "processor" },
+      { pcsBaseUrl: server.url, rootCrlUrl: `${server.url}/IntelSGXRootCA.der` },
+    );
     assert.equal(fetched.tcb_info, bundle.tcb_info);
     const v = verifyQuote(readVector(VECTORS.sgx.quote), { now: VECTORS.sgx.now, collateral: fetched });
     assert.equal(v.tcb?.status, VECTORS.sgx.status);
@@ -64,15 +74,25 @@ test("a missing resource or a service that does not answer in time is FETCH_FAIL
   const server = await pcs((req) => req.url === "/sgx/certification/v4/qe/identity");
   try {
     await assert.rejects(
-      fetchDcapCollateral({ tee: "sgx", fmspc: "00a067110000", ca: "processor" }, { pcsBaseUrl: server.url, rootCrlUrl: `${server.url}/IntelSGXRootCA.der`, timeoutMs: 150 }),
-      (e: unknown) => e instanceof AttestationError && e.code === "FETCH_FAILED" && /timed out/.test(e.message),
+      fetchDcapCollateral(
+        { tee: "sgx", fmspc: "00a067110000", ca: "processor" },
+        { pcsBaseUrl: server.url, rootCrlUrl: `${server.url}/IntelSGXRootCA.der`, timeoutMs: 150 },
+      ),
+      (e: unknown) =>
+        e instanceof AttestationError && e.code === "FETCH_FAILED" && /timed out/.test(e.message),
     );
     await assert.rejects(
-      fetchDcapCollateral({ tee: "tdx", fmspc: "00a067110000", ca: "processor" }, { pcsBaseUrl: server.url, rootCrlUrl: `${server.url}/IntelSGXRootCA.der`, timeoutMs: 150 }),
+      fetchDcapCollateral(
+        { tee: "tdx", fmspc: "00a067110000", ca: "processor" },
+        { pcsBaseUrl: server.url, rootCrlUrl: `${server.url}/IntelSGXRootCA.der`, timeoutMs: 150 },
+      ),
       (e: unknown) => e instanceof AttestationError && e.code === "FETCH_FAILED",
     );
   } finally {
     await server.close();
   }
-  await assert.rejects(fetchDcapCollateral({ tee: "sgx", fmspc: "xyz", ca: "processor" }), (e: unknown) => e instanceof AttestationError && e.code === "INVALID_ARGUMENT");
+  await assert.rejects(
+    fetchDcapCollateral({ tee: "sgx", fmspc: "xyz", ca: "processor" }),
+    (e: unknown) => e instanceof AttestationError && e.code === "INVALID_ARGUMENT",
+  );
 });

@@ -41,20 +41,29 @@ async function get(url: string, options: FetchOptions): Promise<Fetched> {
   const maxBytes = options.maxBytes ?? DEFAULTS.maxBytes;
   let response: Response;
   try {
-    response = await doFetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULTS.timeoutMs), redirect: "error" });
+    response = await doFetch(url, {
+      signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULTS.timeoutMs),
+      redirect: "error",
+    });
   } catch (cause) {
-    throw new AttestationError("FETCH_FAILED", `GET ${url} failed: ${(cause as Error).name === "TimeoutError" ? "timed out" : (cause as Error).message}`, { cause });
+    throw new AttestationError(
+      "FETCH_FAILED",
+      `GET ${url} failed: ${(cause as Error).name === "TimeoutError" ? "timed out" : (cause as Error).message}`,
+      { cause },
+    );
   }
   if (!response.ok) throw new AttestationError("FETCH_FAILED", `GET ${url} answered HTTP ${response.status}`);
   const length = Number(response.headers.get("content-length") ?? "0");
-  if (length > maxBytes) throw new AttestationError("FETCH_FAILED", `GET ${url}: response larger than ${maxBytes} bytes`);
+  if (length > maxBytes)
+    throw new AttestationError("FETCH_FAILED", `GET ${url}: response larger than ${maxBytes} bytes`);
   let body: Buffer;
   try {
     body = Buffer.from(await response.arrayBuffer());
   } catch (cause) {
     throw new AttestationError("FETCH_FAILED", `GET ${url}: reading the body failed`, { cause });
   }
-  if (body.length > maxBytes) throw new AttestationError("FETCH_FAILED", `GET ${url}: response larger than ${maxBytes} bytes`);
+  if (body.length > maxBytes)
+    throw new AttestationError("FETCH_FAILED", `GET ${url}: response larger than ${maxBytes} bytes`);
   return { body, headers: response.headers };
 }
 
@@ -63,7 +72,10 @@ function issuerChain(f: Fetched, names: string[], url: string): string {
     const value = f.headers.get(name);
     if (value) return decodeURIComponent(value);
   }
-  throw new AttestationError("FETCH_FAILED", `${url} did not send an issuer chain header (${names.join(" / ")})`);
+  throw new AttestationError(
+    "FETCH_FAILED",
+    `${url} did not send an issuer chain header (${names.join(" / ")})`,
+  );
 }
 
 /**
@@ -71,7 +83,9 @@ function issuerChain(f: Fetched, names: string[], url: string): string {
  * exact bytes, so they are cut out of the response text rather than re-serialised.
  */
 function signedBody(text: string, key: string, url: string): { body: string; signature: string } {
-  const m = new RegExp(`^\\s*\\{\\s*"${key}"\\s*:\\s*(\\{[\\s\\S]*\\})\\s*,\\s*"signature"\\s*:\\s*"([0-9a-fA-F]{128})"\\s*\\}\\s*$`).exec(text);
+  const m = new RegExp(
+    `^\\s*\\{\\s*"${key}"\\s*:\\s*(\\{[\\s\\S]*\\})\\s*,\\s*"signature"\\s*:\\s*"([0-9a-fA-F]{128})"\\s*\\}\\s*$`,
+  ).exec(text);
   if (!m) throw new AttestationError("FETCH_FAILED", `${url}: unexpected response layout`);
   return { body: m[1]!, signature: m[2]!.toLowerCase() };
 }
@@ -81,13 +95,19 @@ export async function fetchDcapCollateral(
   query: { tee: "sgx" | "tdx"; fmspc: string; ca: "processor" | "platform" },
   options: FetchOptions = {},
 ): Promise<CollateralBundle> {
-  if (!/^[0-9a-fA-F]{12}$/.test(query.fmspc)) throw new AttestationError("INVALID_ARGUMENT", "FMSPC must be 12 hex digits");
+  if (!/^[0-9a-fA-F]{12}$/.test(query.fmspc))
+    throw new AttestationError("INVALID_ARGUMENT", "FMSPC must be 12 hex digits");
   const base = (options.pcsBaseUrl ?? DEFAULTS.pcsBaseUrl).replace(/\/+$/, "");
   const tcbUrl = `${base}/${query.tee}/certification/v4/tcb?fmspc=${query.fmspc.toUpperCase()}`;
   const qeUrl = `${base}/${query.tee}/certification/v4/qe/identity`;
   const crlUrl = `${base}/sgx/certification/v4/pckcrl?ca=${query.ca}&encoding=der`;
   const rootUrl = options.rootCrlUrl ?? DEFAULTS.rootCrlUrl;
-  const [tcb, qe, crl, root] = await Promise.all([get(tcbUrl, options), get(qeUrl, options), get(crlUrl, options), get(rootUrl, options)]);
+  const [tcb, qe, crl, root] = await Promise.all([
+    get(tcbUrl, options),
+    get(qeUrl, options),
+    get(crlUrl, options),
+    get(rootUrl, options),
+  ]);
   const tcbInfo = signedBody(tcb.body.toString("utf8"), "tcbInfo", tcbUrl);
   const qeIdentity = signedBody(qe.body.toString("utf8"), "enclaveIdentity", qeUrl);
   // A PCCS may return the root CRL as hex text rather than DER.
@@ -111,11 +131,17 @@ export async function fetchSnpCollateral(
   query: { product: SnpProduct; chipId: string; reportedTcb: SnpTcb },
   options: FetchOptions = {},
 ): Promise<SnpCollateral> {
-  if (!/^(?:[0-9a-fA-F]{2}){8,64}$/.test(query.chipId)) throw new AttestationError("INVALID_ARGUMENT", "chip id must be hex");
+  if (!/^(?:[0-9a-fA-F]{2}){8,64}$/.test(query.chipId))
+    throw new AttestationError("INVALID_ARGUMENT", "chip id must be hex");
   const base = `${(options.kdsBaseUrl ?? DEFAULTS.kdsBaseUrl).replace(/\/+$/, "")}/vcek/v1/${query.product}`;
   const t = query.reportedTcb;
   const hwid = query.product === "Turin" ? query.chipId.slice(0, 16) : query.chipId;
-  const params = new URLSearchParams({ blSPL: String(t.bootloader), teeSPL: String(t.tee), snpSPL: String(t.snp), ucodeSPL: String(t.microcode) });
+  const params = new URLSearchParams({
+    blSPL: String(t.bootloader),
+    teeSPL: String(t.tee),
+    snpSPL: String(t.snp),
+    ucodeSPL: String(t.microcode),
+  });
   if (query.product === "Turin") params.set("fmcSPL", String(t.fmc ?? 0));
   const [vcek, chain, crl] = await Promise.all([
     get(`${base}/${hwid.toLowerCase()}?${params.toString()}`, options),
@@ -123,6 +149,7 @@ export async function fetchSnpCollateral(
     get(`${base}/crl`, options),
   ]);
   const [ask, ark] = splitPem(chain.body.toString("latin1"), "AMD cert_chain");
-  if (!ask || !ark) throw new AttestationError("FETCH_FAILED", "AMD KDS cert_chain did not hold the ASK and the ARK");
+  if (!ask || !ark)
+    throw new AttestationError("FETCH_FAILED", "AMD KDS cert_chain did not hold the ASK and the ARK");
   return { vcek: vcek.body, ask, ark, crl: crl.body };
 }

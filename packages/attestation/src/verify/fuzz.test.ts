@@ -36,7 +36,10 @@ function onlyAttestationErrors(fn: () => unknown): boolean {
 
 /** A mutation of `base`: overwrite bytes, truncate, or rewrite a little-endian length field. */
 function mutated(base: Buffer): fc.Arbitrary<Buffer> {
-  const edits = fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 });
+  const edits = fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), {
+    minLength: 1,
+    maxLength: 4,
+  });
   return fc.oneof(
     edits.map((list) => {
       const out = Buffer.from(base);
@@ -44,50 +47,97 @@ function mutated(base: Buffer): fc.Arbitrary<Buffer> {
       return out;
     }),
     fc.nat(base.length).map((cut) => base.subarray(0, cut)),
-    fc.tuple(fc.nat(base.length - 4), fc.constantFrom(0, 1, 0xff, 0xffff, 0x7fffffff, 0xffffffff)).map(([at, value]) => {
-      const out = Buffer.from(base);
-      out.writeUInt32LE(value >>> 0, at);
-      return out;
-    }),
+    fc
+      .tuple(fc.nat(base.length - 4), fc.constantFrom(0, 1, 0xff, 0xffff, 0x7fffffff, 0xffffffff))
+      .map(([at, value]) => {
+        const out = Buffer.from(base);
+        out.writeUInt32LE(value >>> 0, at);
+        return out;
+      }),
   );
 }
 
 test("the quote parser throws only AttestationError on random and mutated input", () => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 2048 }), (b) => onlyAttestationErrors(() => parseQuote(b))), { numRuns: 1500 });
-  fc.assert(fc.property(mutated(sgxQuote), (b) => onlyAttestationErrors(() => parseQuote(b))), { numRuns: 1500 });
-  fc.assert(fc.property(mutated(tdxQuote), (b) => onlyAttestationErrors(() => parseQuote(b))), { numRuns: 1500 });
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 2048 }), (b) => onlyAttestationErrors(() => parseQuote(b))),
+    { numRuns: 1500 },
+  );
+  fc.assert(
+    fc.property(mutated(sgxQuote), (b) => onlyAttestationErrors(() => parseQuote(b))),
+    { numRuns: 1500 },
+  );
+  fc.assert(
+    fc.property(mutated(tdxQuote), (b) => onlyAttestationErrors(() => parseQuote(b))),
+    { numRuns: 1500 },
+  );
 });
 
 test("quote verification throws only AttestationError on mutated real quotes", () => {
   fc.assert(
-    fc.property(mutated(sgxQuote), (b) => onlyAttestationErrors(() => verifyQuote(b, { now: VECTORS.sgx.now, collateral: sgxCollateral }))),
+    fc.property(mutated(sgxQuote), (b) =>
+      onlyAttestationErrors(() => verifyQuote(b, { now: VECTORS.sgx.now, collateral: sgxCollateral })),
+    ),
     { numRuns: 300 },
   );
-  fc.assert(fc.property(mutated(tdxQuote), (b) => onlyAttestationErrors(() => verifyQuote(b, { now: VECTORS.tdx.now }))), { numRuns: 300 });
+  fc.assert(
+    fc.property(mutated(tdxQuote), (b) =>
+      onlyAttestationErrors(() => verifyQuote(b, { now: VECTORS.tdx.now })),
+    ),
+    { numRuns: 300 },
+  );
 });
 
 test("the SEV-SNP parser and verifier throw only AttestationError", () => {
-  fc.assert(fc.property(fc.uint8Array({ minLength: 1184, maxLength: 1184 }), (b) => onlyAttestationErrors(() => parseSnpReport(b))), { numRuns: 500 });
   fc.assert(
-    fc.property(mutated(report), (b) => onlyAttestationErrors(() => verifySnpReport(b, { now: VECTORS.snp.now, collateral: { vcek } }))),
+    fc.property(fc.uint8Array({ minLength: 1184, maxLength: 1184 }), (b) =>
+      onlyAttestationErrors(() => parseSnpReport(b)),
+    ),
+    { numRuns: 500 },
+  );
+  fc.assert(
+    fc.property(mutated(report), (b) =>
+      onlyAttestationErrors(() => verifySnpReport(b, { now: VECTORS.snp.now, collateral: { vcek } })),
+    ),
     { numRuns: 300 },
   );
   fc.assert(
-    fc.property(mutated(vcek), (v) => onlyAttestationErrors(() => verifySnpReport(report, { now: VECTORS.snp.now, collateral: { vcek: v } }))),
+    fc.property(mutated(vcek), (v) =>
+      onlyAttestationErrors(() => verifySnpReport(report, { now: VECTORS.snp.now, collateral: { vcek: v } })),
+    ),
     { numRuns: 300 },
   );
 });
 
 test("certificate, CRL and RA-TLS readers throw only AttestationError", () => {
-  fc.assert(fc.property(mutated(pckDer), (b) => onlyAttestationErrors(() => parseCertificate(b))), { numRuns: 800 });
-  fc.assert(fc.property(mutated(pckCrl), (b) => onlyAttestationErrors(() => parseCrl(b, "fuzz CRL"))), { numRuns: 800 });
-  fc.assert(fc.property(mutated(pckDer), (b) => onlyAttestationErrors(() => extractRaTlsEvidence(b, { now: VECTORS.sgx.now }))), { numRuns: 300 });
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 4096 }), (b) => onlyAttestationErrors(() => detectEvidence(b))), { numRuns: 800 });
+  fc.assert(
+    fc.property(mutated(pckDer), (b) => onlyAttestationErrors(() => parseCertificate(b))),
+    { numRuns: 800 },
+  );
+  fc.assert(
+    fc.property(mutated(pckCrl), (b) => onlyAttestationErrors(() => parseCrl(b, "fuzz CRL"))),
+    { numRuns: 800 },
+  );
+  fc.assert(
+    fc.property(mutated(pckDer), (b) =>
+      onlyAttestationErrors(() => extractRaTlsEvidence(b, { now: VECTORS.sgx.now })),
+    ),
+    { numRuns: 300 },
+  );
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 4096 }), (b) => onlyAttestationErrors(() => detectEvidence(b))),
+    { numRuns: 800 },
+  );
 });
 
 test("collateral and policy readers throw only AttestationError on arbitrary JSON", () => {
-  fc.assert(fc.property(fc.jsonValue(), (v) => onlyAttestationErrors(() => parseCollateral(JSON.stringify(v)))), { numRuns: 500 });
-  fc.assert(fc.property(fc.jsonValue(), (v) => onlyAttestationErrors(() => parsePolicy(JSON.stringify(v)))), { numRuns: 500 });
+  fc.assert(
+    fc.property(fc.jsonValue(), (v) => onlyAttestationErrors(() => parseCollateral(JSON.stringify(v)))),
+    { numRuns: 500 },
+  );
+  fc.assert(
+    fc.property(fc.jsonValue(), (v) => onlyAttestationErrors(() => parsePolicy(JSON.stringify(v)))),
+    { numRuns: 500 },
+  );
   const policy = {
     version: 1,
     tcb: { accept: ["UpToDate"] },
@@ -95,8 +145,10 @@ test("collateral and policy readers throw only AttestationError on arbitrary JSO
   };
   // Replace one field anywhere in a valid policy with an arbitrary value.
   fc.assert(
-    fc.property(fc.constantFrom("version", "tcb", "services", "allowSimulation", "collateral", "trustAnchors"), fc.jsonValue(), (key, value) =>
-      onlyAttestationErrors(() => parsePolicy({ ...policy, [key]: value })),
+    fc.property(
+      fc.constantFrom("version", "tcb", "services", "allowSimulation", "collateral", "trustAnchors"),
+      fc.jsonValue(),
+      (key, value) => onlyAttestationErrors(() => parsePolicy({ ...policy, [key]: value })),
     ),
     { numRuns: 500 },
   );

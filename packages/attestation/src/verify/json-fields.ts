@@ -70,14 +70,16 @@ export function asArray(value: unknown, f: Field, maxItems: number, minItems = 0
 export function asHex(value: unknown, f: Field, bytes?: number): string {
   const s = asString(value, f, 1 << 20);
   if (!/^(?:[0-9a-fA-F]{2})*$/.test(s)) fail(f, "must be a hex string");
-  if (bytes !== undefined && s.length !== bytes * 2) fail(f, `must be ${bytes} bytes (${bytes * 2} hex digits)`);
+  if (bytes !== undefined && s.length !== bytes * 2)
+    fail(f, `must be ${bytes} bytes (${bytes * 2} hex digits)`);
   return s.toLowerCase();
 }
 
 /** ISO 8601 date-time with an explicit zone. */
 export function asDate(value: unknown, f: Field): Date {
   const s = asString(value, f, 64);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(s)) fail(f, "must be an ISO 8601 date-time with a time zone");
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(s))
+    fail(f, "must be an ISO 8601 date-time with a time zone");
   const ms = Date.parse(s);
   if (!Number.isFinite(ms)) fail(f, "is not a valid date");
   return new Date(ms);

@@ -5,7 +5,16 @@
 import { AttestationError } from "../errors.js";
 import type { PckClaims } from "../types.js";
 import { OID, type Certificate } from "./certificate.js";
-import { DER, children, decodeOctets, decodeOid, decodeSmallUint, expectTag, parseDer, type Tlv } from "./der.js";
+import {
+  DER,
+  children,
+  decodeOctets,
+  decodeOid,
+  decodeSmallUint,
+  expectTag,
+  parseDer,
+  type Tlv,
+} from "./der.js";
 
 const SGX = OID.sgxExtension;
 

@@ -10,6 +10,7 @@ import { TestDcapPlatform } from "./testing/platform.js";
 
 // @phala/dcap-qvl (CommonJS) is the independent parser every field is compared against.
 const qvl = createRequire(import.meta.url)("@phala/dcap-qvl") as {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an untyped CommonJS oracle, read field by field
   Quote: { parse(b: Uint8Array): Record<string, any> };
 };
 
@@ -93,7 +94,8 @@ test("the TDX v4 vector parses to the same fields as an independent parser, padd
 test("a truncated quote is MALFORMED_EVIDENCE at every cut point", () => {
   for (const raw of [sgxRaw, tdxRaw]) {
     const used = parseQuote(raw).length;
-    for (let cut = 0; cut < used; cut += cut < 1300 ? 7 : 97) refusedWith("MALFORMED_EVIDENCE", () => parseQuote(raw.subarray(0, cut)));
+    for (let cut = 0; cut < used; cut += cut < 1300 ? 7 : 97)
+      refusedWith("MALFORMED_EVIDENCE", () => parseQuote(raw.subarray(0, cut)));
   }
 });
 
@@ -154,7 +156,14 @@ test("quote v5 bodies (SGX, TD 1.0, TD 1.5) parse at their offsets and a wrong b
   const now = new Date("2025-07-01T00:00:00Z");
   const platform = await TestDcapPlatform.create({ now, kind: "simulation" });
   const reportData = Buffer.alloc(64, 0xab);
-  const td15 = parseQuote(platform.quote({ version: 5, bodyType: "td15", reportData, td: { teeTcbSvn2: Buffer.alloc(16, 2), mrServiceTd: Buffer.alloc(48, 3) } }));
+  const td15 = parseQuote(
+    platform.quote({
+      version: 5,
+      bodyType: "td15",
+      reportData,
+      td: { teeTcbSvn2: Buffer.alloc(16, 2), mrServiceTd: Buffer.alloc(48, 3) },
+    }),
+  );
   assert.equal(td15.bodyType, "td15");
   assert.equal(td15.signedRegion.length, 54 + 648);
   assert.equal(td15.regions.signature.start, 706);
@@ -178,7 +187,10 @@ test("quote v5 bodies (SGX, TD 1.0, TD 1.5) parse at their offsets and a wrong b
 test("evidence files are recognised as binary, hex or PEM", () => {
   assert.equal(detectEvidence(sgxRaw).kind, "sgx-quote");
   assert.equal(detectEvidence(tdxRaw).kind, "tdx-quote");
-  assert.equal(detectEvidence(Buffer.from(sgxRaw.toString("hex").replace(/(.{64})/g, "$1\n"))).kind, "sgx-quote");
+  assert.equal(
+    detectEvidence(Buffer.from(sgxRaw.toString("hex").replace(/(.{64})/g, "$1\n"))).kind,
+    "sgx-quote",
+  );
   assert.equal(detectEvidence(readVector(VECTORS.snp.reportHex)).kind, "snp-report");
   assert.equal(detectEvidence(readVector(VECTORS.roots.intel)).kind, "ratls-certificate");
   refusedWith("MALFORMED_EVIDENCE", () => detectEvidence(Buffer.from("hello world")));

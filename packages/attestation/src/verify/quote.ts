@@ -83,7 +83,8 @@ function hex(bytes: Uint8Array, start: number, end: number): string {
 }
 
 export function decodeSgxReportBody(b: Uint8Array): SgxReportBody {
-  if (b.length !== SGX_REPORT_BODY_SIZE) throw new AttestationError("MALFORMED_EVIDENCE", "SGX report body must be 384 bytes");
+  if (b.length !== SGX_REPORT_BODY_SIZE)
+    throw new AttestationError("MALFORMED_EVIDENCE", "SGX report body must be 384 bytes");
   return {
     cpuSvn: hex(b, 0, 16),
     miscselect: readU32(b, 16),
@@ -103,7 +104,8 @@ export function decodeSgxReportBody(b: Uint8Array): SgxReportBody {
 
 export function decodeTdReportBody(b: Uint8Array): TdReportBody {
   const td15 = b.length === TD15_REPORT_BODY_SIZE;
-  if (!td15 && b.length !== TD10_REPORT_BODY_SIZE) throw new AttestationError("MALFORMED_EVIDENCE", "TD report body must be 584 or 648 bytes");
+  if (!td15 && b.length !== TD10_REPORT_BODY_SIZE)
+    throw new AttestationError("MALFORMED_EVIDENCE", "TD report body must be 584 or 648 bytes");
   return {
     teeTcbSvn: hex(b, 0, 16),
     teeTcbSvnBytes: b.subarray(0, 16),
@@ -138,18 +140,37 @@ interface Layout {
 function layout(q: Uint8Array): Layout {
   const version = readU16(q, 0);
   const teeType = readU32(q, 4);
-  if (version === 1 || version === 2) throw new AttestationError("UNSUPPORTED_EVIDENCE", `EPID quotes (version ${version}) are not supported`);
+  if (version === 1 || version === 2)
+    throw new AttestationError("UNSUPPORTED_EVIDENCE", `EPID quotes (version ${version}) are not supported`);
   if (version === 3) {
     // In v3 bytes 4..8 are reserved; every v3 quote is SGX.
-    return { version, teeType: TEE_TYPE_SGX, bodyType: "sgx", bodyStart: QUOTE_HEADER_SIZE, bodySize: SGX_REPORT_BODY_SIZE };
+    return {
+      version,
+      teeType: TEE_TYPE_SGX,
+      bodyType: "sgx",
+      bodyStart: QUOTE_HEADER_SIZE,
+      bodySize: SGX_REPORT_BODY_SIZE,
+    };
   }
   if (version === 4) {
-    if (teeType === TEE_TYPE_TDX) return { version, teeType, bodyType: "td10", bodyStart: QUOTE_HEADER_SIZE, bodySize: TD10_REPORT_BODY_SIZE };
-    if (teeType === TEE_TYPE_SGX) throw new AttestationError("UNSUPPORTED_EVIDENCE", "SGX quotes in the v4 layout are not supported");
-    throw new AttestationError("MALFORMED_EVIDENCE", `unknown TEE type 0x${teeType.toString(16)} in quote v4`);
+    if (teeType === TEE_TYPE_TDX)
+      return {
+        version,
+        teeType,
+        bodyType: "td10",
+        bodyStart: QUOTE_HEADER_SIZE,
+        bodySize: TD10_REPORT_BODY_SIZE,
+      };
+    if (teeType === TEE_TYPE_SGX)
+      throw new AttestationError("UNSUPPORTED_EVIDENCE", "SGX quotes in the v4 layout are not supported");
+    throw new AttestationError(
+      "MALFORMED_EVIDENCE",
+      `unknown TEE type 0x${teeType.toString(16)} in quote v4`,
+    );
   }
   if (version === 5) {
-    if (q.length < QUOTE_HEADER_SIZE + 6) throw new AttestationError("MALFORMED_EVIDENCE", "truncated evidence: quote v5 body descriptor");
+    if (q.length < QUOTE_HEADER_SIZE + 6)
+      throw new AttestationError("MALFORMED_EVIDENCE", "truncated evidence: quote v5 body descriptor");
     const type = readU16(q, 48);
     const size = readU32(q, 50);
     const expected: Record<number, [BodyType, number, number]> = {
@@ -159,8 +180,16 @@ function layout(q: Uint8Array): Layout {
     };
     const e = expected[type];
     if (!e) throw new AttestationError("MALFORMED_EVIDENCE", `unknown quote v5 body type ${type}`);
-    if (size !== e[1]) throw new AttestationError("MALFORMED_EVIDENCE", `quote v5 body type ${type} must be ${e[1]} bytes, header says ${size}`);
-    if (teeType !== e[2]) throw new AttestationError("MALFORMED_EVIDENCE", `quote v5 TEE type 0x${teeType.toString(16)} does not match body type ${type}`);
+    if (size !== e[1])
+      throw new AttestationError(
+        "MALFORMED_EVIDENCE",
+        `quote v5 body type ${type} must be ${e[1]} bytes, header says ${size}`,
+      );
+    if (teeType !== e[2])
+      throw new AttestationError(
+        "MALFORMED_EVIDENCE",
+        `quote v5 TEE type 0x${teeType.toString(16)} does not match body type ${type}`,
+      );
     return { version, teeType, bodyType: e[0], bodyStart: QUOTE_HEADER_SIZE + 6, bodySize: size };
   }
   throw new AttestationError("MALFORMED_EVIDENCE", `unknown quote version ${version}`);
@@ -169,12 +198,23 @@ function layout(q: Uint8Array): Layout {
 /** Parses a DCAP quote. Throws MALFORMED_EVIDENCE / UNSUPPORTED_EVIDENCE; never reads out of bounds. */
 export function parseQuote(quote: Uint8Array, options: { maxBytes?: number } = {}): ParsedQuote {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_QUOTE_BYTES;
-  if (quote.length > maxBytes) throw new AttestationError("MALFORMED_EVIDENCE", `quote of ${quote.length} bytes exceeds the limit of ${maxBytes}`);
-  if (quote.length < QUOTE_HEADER_SIZE) throw new AttestationError("MALFORMED_EVIDENCE", `truncated evidence: quote header needs 48 bytes, got ${quote.length}`);
+  if (quote.length > maxBytes)
+    throw new AttestationError(
+      "MALFORMED_EVIDENCE",
+      `quote of ${quote.length} bytes exceeds the limit of ${maxBytes}`,
+    );
+  if (quote.length < QUOTE_HEADER_SIZE)
+    throw new AttestationError(
+      "MALFORMED_EVIDENCE",
+      `truncated evidence: quote header needs 48 bytes, got ${quote.length}`,
+    );
   const l = layout(quote);
   const attestationKeyType = readU16(quote, 2);
   if (attestationKeyType !== ATTESTATION_KEY_TYPE_ECDSA_P256) {
-    throw new AttestationError("UNSUPPORTED_EVIDENCE", `attestation key type ${attestationKeyType} is not ECDSA P-256`);
+    throw new AttestationError(
+      "UNSUPPORTED_EVIDENCE",
+      `attestation key type ${attestationKeyType} is not ECDSA P-256`,
+    );
   }
   const reader = new ByteReader(quote, l.bodyStart);
   const body = reader.take(l.bodySize, "report body");
@@ -183,7 +223,10 @@ export function parseQuote(quote: Uint8Array, options: { maxBytes?: number } = {
   const sigStart = reader.offset;
   // The signature data must fit entirely; what follows it is padding.
   if (sigDataLen > reader.remaining) {
-    throw new AttestationError("MALFORMED_EVIDENCE", `truncated evidence: signature data length ${sigDataLen} exceeds the ${reader.remaining} bytes left`);
+    throw new AttestationError(
+      "MALFORMED_EVIDENCE",
+      `truncated evidence: signature data length ${sigDataLen} exceeds the ${reader.remaining} bytes left`,
+    );
   }
   const sig = new ByteReader(quote, sigStart, sigStart + sigDataLen);
   const region = (start: number, end: number): Region => ({ start, end });
@@ -203,10 +246,16 @@ export function parseQuote(quote: Uint8Array, options: { maxBytes?: number } = {
     const outerType = sig.u16("certification data type");
     const outerSize = sig.u32("certification data size");
     if (outerType !== CERT_TYPE_QE_REPORT) {
-      throw new AttestationError("UNSUPPORTED_EVIDENCE", `quote v${l.version} certification data type ${outerType} (expected 6, QE report)`);
+      throw new AttestationError(
+        "UNSUPPORTED_EVIDENCE",
+        `quote v${l.version} certification data type ${outerType} (expected 6, QE report)`,
+      );
     }
     if (outerSize !== sig.remaining) {
-      throw new AttestationError("MALFORMED_EVIDENCE", `inconsistent lengths: QE report certification data says ${outerSize} bytes, ${sig.remaining} remain`);
+      throw new AttestationError(
+        "MALFORMED_EVIDENCE",
+        `inconsistent lengths: QE report certification data says ${outerSize} bytes, ${sig.remaining} remain`,
+      );
     }
     inner = new ByteReader(quote, sig.offset, sig.offset + outerSize);
   }
@@ -226,7 +275,10 @@ export function parseQuote(quote: Uint8Array, options: { maxBytes?: number } = {
   const certificationData = inner.take(certSize, "certification data");
   regions.certificationData = region(at, inner.offset);
   if (inner.remaining !== 0) {
-    throw new AttestationError("MALFORMED_EVIDENCE", `inconsistent lengths: ${inner.remaining} unaccounted bytes in the signature data`);
+    throw new AttestationError(
+      "MALFORMED_EVIDENCE",
+      `inconsistent lengths: ${inner.remaining} unaccounted bytes in the signature data`,
+    );
   }
 
   const sgx = l.bodyType === "sgx" ? decodeSgxReportBody(body) : null;

@@ -31,7 +31,11 @@ export interface RaTlsEvidence {
 }
 
 function malformed(message: string, cause?: unknown): AttestationError {
-  return new AttestationError("MALFORMED_EVIDENCE", `RA-TLS certificate: ${message}`, cause === undefined ? undefined : { cause });
+  return new AttestationError(
+    "MALFORMED_EVIDENCE",
+    `RA-TLS certificate: ${message}`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** report_data = SHA-256(claims bytes) ‖ 0³². */
@@ -66,14 +70,23 @@ export function extractRaTlsEvidence(certDer: Uint8Array, options: { now: Date }
   } catch (error) {
     throw malformed("pubkey-hash is not CBOR", error);
   }
-  if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "number" || !(pair[1] instanceof Uint8Array)) {
+  if (
+    !Array.isArray(pair) ||
+    pair.length !== 2 ||
+    typeof pair[0] !== "number" ||
+    !(pair[1] instanceof Uint8Array)
+  ) {
     throw malformed("pubkey-hash is not [alg, digest]");
   }
   const hash = HASHES[pair[0]];
-  if (!hash || pair[1].length !== hash.length) throw malformed(`unsupported pubkey-hash algorithm ${pair[0]}`);
+  if (!hash || pair[1].length !== hash.length)
+    throw malformed(`unsupported pubkey-hash algorithm ${pair[0]}`);
   const digest = createHash(hash.name).update(cert.spki).digest();
   if (!constantTimeEqual(digest, pair[1])) {
-    throw new AttestationError("PUBKEY_HASH_MISMATCH", "the claims' pubkey-hash does not match the certificate's public key");
+    throw new AttestationError(
+      "PUBKEY_HASH_MISMATCH",
+      "the claims' pubkey-hash does not match the certificate's public key",
+    );
   }
   if (cert.issuer.equals(cert.subject)) {
     let ok = false;
@@ -82,16 +95,22 @@ export function extractRaTlsEvidence(certDer: Uint8Array, options: { now: Date }
     } catch {
       ok = false;
     }
-    if (!ok) throw new AttestationError("CHAIN_INVALID", "the RA-TLS certificate's self-signature does not verify");
+    if (!ok)
+      throw new AttestationError("CHAIN_INVALID", "the RA-TLS certificate's self-signature does not verify");
   }
   const now = options.now;
   if (now < cert.notBefore || now > cert.notAfter) {
-    throw new AttestationError("CERTIFICATE_EXPIRED", `the RA-TLS certificate is valid ${cert.notBefore.toISOString()} .. ${cert.notAfter.toISOString()}`);
+    throw new AttestationError(
+      "CERTIFICATE_EXPIRED",
+      `the RA-TLS certificate is valid ${cert.notBefore.toISOString()} .. ${cert.notAfter.toISOString()}`,
+    );
   }
   return {
     evidence,
     claims,
-    claimNames: map.entries.map(([k]) => (typeof k === "string" ? k : String(k))).filter((k) => k !== "pubkey-hash"),
+    claimNames: map.entries
+      .map(([k]) => (typeof k === "string" ? k : String(k)))
+      .filter((k) => k !== "pubkey-hash"),
     expectedReportData: reportDataForClaims(claims),
     certificate: cert,
   };

@@ -26,8 +26,16 @@ export const SIMULATION_QE_VENDOR_ID = Buffer.from("MESATEE-SIM-QEv1", "latin1")
 
 /** Intel's quoting enclaves, pinned for verification without QE identity collateral. */
 export const INTEL_QE_IDENTITY = {
-  sgx: { id: "QE", mrsigner: "8c4f5775d796503e96137f77c68a829a0056ac8ded70140b081b094490c57bff", isvProdId: 1 },
-  tdx: { id: "TD_QE", mrsigner: "dc9e2a7c6f948f17474e34a7fc43ed030f7c1563f1babddf6340c82e0e54a8c5", isvProdId: 2 },
+  sgx: {
+    id: "QE",
+    mrsigner: "8c4f5775d796503e96137f77c68a829a0056ac8ded70140b081b094490c57bff",
+    isvProdId: 1,
+  },
+  tdx: {
+    id: "TD_QE",
+    mrsigner: "dc9e2a7c6f948f17474e34a7fc43ed030f7c1563f1babddf6340c82e0e54a8c5",
+    isvProdId: 2,
+  },
   miscselect: "00000000",
   miscselectMask: "ffffffff",
   attributes: "11000000000000000000000000000000",

@@ -8,7 +8,8 @@ import { isAllZero, readU32, toHex, u64Hex } from "./bytes.js";
 export const SNP_REPORT_SIZE = 0x4a0;
 export const SNP_SIGNED_SIZE = 0x2a0;
 
-export type SnpRegionName = "signedBody" | "reportData" | "measurement" | "reportedTcb" | "chipId" | "signature";
+export type SnpRegionName =
+  "signedBody" | "reportData" | "measurement" | "reportedTcb" | "chipId" | "signature";
 
 export interface ParsedSnpReport {
   version: number;
@@ -52,24 +53,34 @@ export const SNP_POLICY = {
 
 function leToBe48(le: Uint8Array, what: string): Uint8Array {
   // 72-byte little-endian integer, zero-extended: only the low 48 bytes may be non-zero.
-  if (!isAllZero(le.subarray(48, 72))) throw new AttestationError("MALFORMED_EVIDENCE", `SNP report signature ${what} is out of range`);
+  if (!isAllZero(le.subarray(48, 72)))
+    throw new AttestationError("MALFORMED_EVIDENCE", `SNP report signature ${what} is out of range`);
   return Uint8Array.from(le.subarray(0, 48)).reverse();
 }
 
 export function parseSnpReport(report: Uint8Array): ParsedSnpReport {
   if (report.length !== SNP_REPORT_SIZE) {
-    throw new AttestationError("MALFORMED_EVIDENCE", `an SEV-SNP report is ${SNP_REPORT_SIZE} bytes, got ${report.length}`);
+    throw new AttestationError(
+      "MALFORMED_EVIDENCE",
+      `an SEV-SNP report is ${SNP_REPORT_SIZE} bytes, got ${report.length}`,
+    );
   }
   const version = readU32(report, 0x00);
-  if (version < 2 || version > 5) throw new AttestationError("UNSUPPORTED_EVIDENCE", `SEV-SNP report version ${version} is not supported`);
+  if (version < 2 || version > 5)
+    throw new AttestationError("UNSUPPORTED_EVIDENCE", `SEV-SNP report version ${version} is not supported`);
   const signatureAlgorithm = readU32(report, 0x34);
-  if (signatureAlgorithm !== 1) throw new AttestationError("UNSUPPORTED_EVIDENCE", `SEV-SNP signature algorithm ${signatureAlgorithm} is not ECDSA P-384`);
+  if (signatureAlgorithm !== 1)
+    throw new AttestationError(
+      "UNSUPPORTED_EVIDENCE",
+      `SEV-SNP signature algorithm ${signatureAlgorithm} is not ECDSA P-384`,
+    );
   const vmpl = readU32(report, 0x30);
   if (vmpl > 3) throw new AttestationError("MALFORMED_EVIDENCE", `SEV-SNP VMPL ${vmpl} is out of range`);
   const flags = readU32(report, 0x48);
   const keySel = (flags >> 2) & 0x7;
   const signingKey = keySel === 0 ? "vcek" : keySel === 1 ? "vlek" : keySel === 7 ? "none" : null;
-  if (!signingKey) throw new AttestationError("MALFORMED_EVIDENCE", `SEV-SNP SIGNING_KEY ${keySel} is reserved`);
+  if (!signingKey)
+    throw new AttestationError("MALFORMED_EVIDENCE", `SEV-SNP SIGNING_KEY ${keySel} is reserved`);
   if (!isAllZero(report.subarray(0x2a0 + 144, SNP_REPORT_SIZE))) {
     throw new AttestationError("MALFORMED_EVIDENCE", "SEV-SNP signature padding is not zero");
   }
@@ -118,7 +129,8 @@ export function parseSnpReport(report: Uint8Array): ParsedSnpReport {
 
 /** Decodes a TCB_VERSION for a product: Milan/Genoa and Turin lay the SPLs out differently. */
 export function decodeSnpTcb(raw: Uint8Array, product: SnpProduct): SnpTcb {
-  if (product === "Turin") return { fmc: raw[0]!, bootloader: raw[1]!, tee: raw[2]!, snp: raw[3]!, microcode: raw[7]! };
+  if (product === "Turin")
+    return { fmc: raw[0]!, bootloader: raw[1]!, tee: raw[2]!, snp: raw[3]!, microcode: raw[7]! };
   return { bootloader: raw[0]!, tee: raw[1]!, snp: raw[6]!, microcode: raw[7]!, fmc: null };
 }
 
@@ -127,7 +139,8 @@ export function productFromCpuid(cpuid: ParsedSnpReport["cpuid"]): SnpProduct | 
   if (!cpuid) return null;
   if (cpuid.family === 0x19) {
     if (cpuid.model <= 0x0f) return "Milan";
-    if ((cpuid.model >= 0x10 && cpuid.model <= 0x1f) || (cpuid.model >= 0xa0 && cpuid.model <= 0xaf)) return "Genoa";
+    if ((cpuid.model >= 0x10 && cpuid.model <= 0x1f) || (cpuid.model >= 0xa0 && cpuid.model <= 0xaf))
+      return "Genoa";
   }
   if (cpuid.family === 0x1a && cpuid.model <= 0x1f) return "Turin";
   return null;

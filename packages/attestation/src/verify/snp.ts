@@ -13,7 +13,13 @@ import { parseCrl, type Crl } from "./crl.js";
 import { decodeSmallUint, decodeString, parseDer } from "./der.js";
 import { asObject, asString, child, field, parseJsonText } from "./json-fields.js";
 import { AMD_ARK_SHA256, AMD_CERT_CHAIN_PEM } from "./roots.js";
-import { decodeSnpTcb, parseSnpReport, productFromCpuid, SNP_POLICY, type ParsedSnpReport } from "./snp-report.js";
+import {
+  decodeSnpTcb,
+  parseSnpReport,
+  productFromCpuid,
+  SNP_POLICY,
+  type ParsedSnpReport,
+} from "./snp-report.js";
 import { checkNow } from "./dcap.js";
 
 const PRODUCTS: readonly SnpProduct[] = ["Milan", "Genoa", "Turin"];
@@ -48,7 +54,7 @@ export interface VerifiedSnpReport {
 const GUIDS: Record<string, keyof SnpCollateral> = {
   "63da758de6644564adc5f4b93be8accd": "vcek",
   "4ab7b379bbac4fe4a02f05aef327c782": "ask",
-  "c0b406a4a803495297433fb6014cd0ae": "ark",
+  c0b406a4a803495297433fb6014cd0ae: "ark",
 };
 
 /**
@@ -58,12 +64,14 @@ const GUIDS: Record<string, keyof SnpCollateral> = {
 export function parseSnpCertTable(aux: Uint8Array): SnpCollateral {
   const out: SnpCollateral = {};
   for (let pos = 0; ; pos += 24) {
-    if (pos + 24 > aux.length) throw new AttestationError("MALFORMED_EVIDENCE", "SNP certificate table is not terminated");
+    if (pos + 24 > aux.length)
+      throw new AttestationError("MALFORMED_EVIDENCE", "SNP certificate table is not terminated");
     const guid = toHex(aux.subarray(pos, pos + 16));
     const offset = readU32(aux, pos + 16);
     const length = readU32(aux, pos + 20);
     if (/^0+$/.test(guid) && offset === 0 && length === 0) return out;
-    if (offset + length > aux.length || length === 0) throw new AttestationError("MALFORMED_EVIDENCE", "SNP certificate table entry is out of bounds");
+    if (offset + length > aux.length || length === 0)
+      throw new AttestationError("MALFORMED_EVIDENCE", "SNP certificate table entry is out of bounds");
     const name = GUIDS[guid];
     // Other entries (VLEK, vendor-specific) are skipped: VLEK-signed reports are refused earlier.
     if (name) out[name] = aux.subarray(offset, offset + length);
@@ -76,7 +84,8 @@ function derOrPem(value: string, what: string): Buffer {
     if (!der) throw new AttestationError("COLLATERAL_INVALID", `${what} holds no certificate`);
     return der;
   }
-  if (!/^(?:[0-9a-fA-F]{2})+$/.test(value)) throw new AttestationError("COLLATERAL_INVALID", `${what} is neither PEM nor hex DER`);
+  if (!/^(?:[0-9a-fA-F]{2})+$/.test(value))
+    throw new AttestationError("COLLATERAL_INVALID", `${what} is neither PEM nor hex DER`);
   return Buffer.from(value, "hex");
 }
 
@@ -90,13 +99,23 @@ export function parseSnpCollateral(input: Uint8Array | string): SnpCollateral {
   if (trimmed.startsWith("{")) {
     const f = field("COLLATERAL_INVALID", "snpCollateral");
     const o = asObject(parseJsonText(trimmed, f), f, ["vcek", "cert_chain", "crl"]);
-    const out: SnpCollateral = { vcek: derOrPem(asString(o.vcek, child(f, "vcek"), 1 << 20), "snpCollateral.vcek") };
+    const out: SnpCollateral = {
+      vcek: derOrPem(asString(o.vcek, child(f, "vcek"), 1 << 20), "snpCollateral.vcek"),
+    };
     if (o.cert_chain !== undefined) {
-      const chain = splitPem(asString(o.cert_chain, child(f, "cert_chain"), 1 << 20), "snpCollateral.cert_chain");
-      if (chain.length !== 2) throw new AttestationError("COLLATERAL_INVALID", "snpCollateral.cert_chain must hold the ASK then the ARK");
+      const chain = splitPem(
+        asString(o.cert_chain, child(f, "cert_chain"), 1 << 20),
+        "snpCollateral.cert_chain",
+      );
+      if (chain.length !== 2)
+        throw new AttestationError(
+          "COLLATERAL_INVALID",
+          "snpCollateral.cert_chain must hold the ASK then the ARK",
+        );
       [out.ask, out.ark] = chain;
     }
-    if (o.crl !== undefined) out.crl = derOrPem(asString(o.crl, child(f, "crl"), 1 << 22), "snpCollateral.crl");
+    if (o.crl !== undefined)
+      out.crl = derOrPem(asString(o.crl, child(f, "crl"), 1 << 22), "snpCollateral.crl");
     return out;
   }
   if (trimmed.startsWith("-----BEGIN")) return { vcek: derOrPem(trimmed, "VCEK") };
@@ -137,20 +156,39 @@ function cert(der: Uint8Array | undefined, what: string): Certificate | undefine
 export function verifySnpReport(raw: Uint8Array, options: VerifySnpOptions): VerifiedSnpReport {
   const now = checkNow(options.now);
   const report = parseSnpReport(raw);
-  if (report.signingKey === "none") throw new AttestationError("UNSUPPORTED_EVIDENCE", "the SEV-SNP report is not signed (SIGNING_KEY = none)");
-  if (report.signingKey === "vlek") throw new AttestationError("UNSUPPORTED_EVIDENCE", "VLEK-signed SEV-SNP reports are not supported; supply a VCEK-signed report");
+  if (report.signingKey === "none")
+    throw new AttestationError(
+      "UNSUPPORTED_EVIDENCE",
+      "the SEV-SNP report is not signed (SIGNING_KEY = none)",
+    );
+  if (report.signingKey === "vlek")
+    throw new AttestationError(
+      "UNSUPPORTED_EVIDENCE",
+      "VLEK-signed SEV-SNP reports are not supported; supply a VCEK-signed report",
+    );
 
   const fromAux = options.aux && options.aux.length > 0 ? parseSnpCertTable(options.aux) : {};
   const supplied: SnpCollateral = { ...fromAux, ...(options.collateral ?? {}) };
   const vcek = cert(supplied.vcek, "VCEK");
-  if (!vcek) throw new AttestationError("COLLATERAL_MISSING", "the VCEK certificate is required to verify an SEV-SNP report");
+  if (!vcek)
+    throw new AttestationError(
+      "COLLATERAL_MISSING",
+      "the VCEK certificate is required to verify an SEV-SNP report",
+    );
   const fields = vcekFields(vcek);
   const cpuProduct = productFromCpuid(report.cpuid);
   if (fields.product && cpuProduct && fields.product !== cpuProduct) {
-    throw new AttestationError("CHAIN_INVALID", `the VCEK is for ${fields.product}, the report's CPUID says ${cpuProduct}`);
+    throw new AttestationError(
+      "CHAIN_INVALID",
+      `the VCEK is for ${fields.product}, the report's CPUID says ${cpuProduct}`,
+    );
   }
   const product = fields.product ?? cpuProduct;
-  if (!product) throw new AttestationError("CHAIN_INVALID", "cannot tell the AMD product (no VCEK product name, no CPUID in the report)");
+  if (!product)
+    throw new AttestationError(
+      "CHAIN_INVALID",
+      "cannot tell the AMD product (no VCEK product name, no CPUID in the report)",
+    );
 
   const pins = { ...AMD_ARK_SHA256, ...(options.arkSha256 ?? {}) };
   const anchors = new Map<string, TrustAnchor>();
@@ -162,7 +200,8 @@ export function verifySnpReport(raw: Uint8Array, options: VerifySnpOptions): Ver
   const crls: Crl[] = [];
   if (supplied.crl) crls.push(parseCrl(supplied.crl, "AMD CRL"));
   else if (options.requireCrl) throw new AttestationError("COLLATERAL_MISSING", "the AMD CRL is required");
-  if (crls[0] && !crls[0].issuer.equals(ark.subject)) throw new AttestationError("COLLATERAL_INVALID", "the AMD CRL was not issued by the ARK");
+  if (crls[0] && !crls[0].issuer.equals(ark.subject))
+    throw new AttestationError("COLLATERAL_INVALID", "the AMD CRL was not issued by the ARK");
   const chain = verifyChain([vcek, ask, ark], { now, anchors, crls, what: "VCEK certificate chain" });
   if (vcek.ca) throw new AttestationError("CHAIN_INVALID", "the VCEK must not be a CA certificate");
 
@@ -177,7 +216,11 @@ export function verifySnpReport(raw: Uint8Array, options: VerifySnpOptions): Ver
   if (product === "Turin") expectSpl.push([9, reported.fmc, "FMC"]);
   for (const [n, value, name] of expectSpl) {
     const got = fields.spl.get(n);
-    if (got !== value) throw new AttestationError("CHAIN_INVALID", `the VCEK's ${name} SPL (${got ?? "absent"}) differs from the report's REPORTED_TCB (${value})`);
+    if (got !== value)
+      throw new AttestationError(
+        "CHAIN_INVALID",
+        `the VCEK's ${name} SPL (${got ?? "absent"}) differs from the report's REPORTED_TCB (${value})`,
+      );
   }
   if (!report.maskChipKey) {
     const chipId = product === "Turin" ? report.chipId.subarray(0, 8) : report.chipId;
@@ -185,8 +228,18 @@ export function verifySnpReport(raw: Uint8Array, options: VerifySnpOptions): Ver
       throw new AttestationError("CHAIN_INVALID", "the VCEK's hardware id differs from the report's CHIP_ID");
     }
   }
-  if (!cryptoVerify("sha384", report.signedRegion, { key: vcek.x509.publicKey, dsaEncoding: "ieee-p1363" }, report.signature)) {
-    throw new AttestationError("BAD_SIGNATURE", "the SEV-SNP report signature does not verify under the VCEK");
+  if (
+    !cryptoVerify(
+      "sha384",
+      report.signedRegion,
+      { key: vcek.x509.publicKey, dsaEncoding: "ieee-p1363" },
+      report.signature,
+    )
+  ) {
+    throw new AttestationError(
+      "BAD_SIGNATURE",
+      "the SEV-SNP report signature does not verify under the VCEK",
+    );
   }
 
   const claims: SnpClaims = {

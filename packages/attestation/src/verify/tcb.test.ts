@@ -18,7 +18,11 @@ interface Level {
 
 const pad = (v: number[]): number[] => [...v, ...new Array(16 - v.length).fill(0)];
 
-function tcbInfo(levels: Level[], extra: Record<string, unknown> = {}, tdx = false): ReturnType<typeof parseTcbInfo> {
+function tcbInfo(
+  levels: Level[],
+  extra: Record<string, unknown> = {},
+  tdx = false,
+): ReturnType<typeof parseTcbInfo> {
   return parseTcbInfo(
     JSON.stringify({
       id: tdx ? "TDX" : "SGX",
@@ -29,7 +33,15 @@ function tcbInfo(levels: Level[], extra: Record<string, unknown> = {}, tdx = fal
       pceId: "0000",
       tcbType: 0,
       tcbEvaluationDataNumber: 17,
-      ...(tdx ? { tdxModule: { mrsigner: "00".repeat(48), attributes: "0000000000000000", attributesMask: "FFFFFFFFFFFFFFFF" } } : {}),
+      ...(tdx
+        ? {
+            tdxModule: {
+              mrsigner: "00".repeat(48),
+              attributes: "0000000000000000",
+              attributesMask: "FFFFFFFFFFFFFFFF",
+            },
+          }
+        : {}),
       ...extra,
       tcbLevels: levels.map((l) => ({
         tcb: {
@@ -60,18 +72,38 @@ function qe(status = "UpToDate", advisories: string[] = []): ReturnType<typeof p
       mrsigner: "8C4F5775D796503E96137F77C68A829A0056AC8DED70140B081B094490C57BFF",
       isvprodid: 1,
       tcbLevels: [
-        { tcb: { isvsvn: 8 }, tcbDate: "2024-01-01T00:00:00Z", tcbStatus: status, ...(advisories.length ? { advisoryIDs: advisories } : {}) },
+        {
+          tcb: { isvsvn: 8 },
+          tcbDate: "2024-01-01T00:00:00Z",
+          tcbStatus: status,
+          ...(advisories.length ? { advisoryIDs: advisories } : {}),
+        },
         { tcb: { isvsvn: 2 }, tcbDate: "2020-01-01T00:00:00Z", tcbStatus: "OutOfDate" },
       ],
     }),
   );
 }
 
-function input(info: ReturnType<typeof parseTcbInfo>, pck: number[], extra: Partial<TcbInput> = {}): TcbInput {
-  return { tcbInfo: info, pck: { tcbComponents: pad(pck), pceSvn: 10 }, qeIdentity: qe(), qeIsvSvn: 8, td: null, ...extra };
+function input(
+  info: ReturnType<typeof parseTcbInfo>,
+  pck: number[],
+  extra: Partial<TcbInput> = {},
+): TcbInput {
+  return {
+    tcbInfo: info,
+    pck: { tcbComponents: pad(pck), pceSvn: 10 },
+    qeIdentity: qe(),
+    qeIsvSvn: 8,
+    td: null,
+    ...extra,
+  };
 }
 
-function td(teeTcbSvn: number[], teeTcbSvn2: number[] | null = null, quoteVersion = 4): NonNullable<TcbInput["td"]> {
+function td(
+  teeTcbSvn: number[],
+  teeTcbSvn2: number[] | null = null,
+  quoteVersion = 4,
+): NonNullable<TcbInput["td"]> {
   return {
     quoteVersion,
     teeTcbSvn: Uint8Array.from(pad(teeTcbSvn)),
@@ -94,7 +126,10 @@ test("SGX: the first level with every component and PCESVN at or below the platf
   assert.deepEqual(r.advisoryIds, ["INTEL-SA-1"]);
   assert.equal(evaluateTcb(input(info, [4, 9, 3])).status, "OutOfDate");
   // PCESVN is compared too: 9 is below the upper levels' 10.
-  assert.equal(evaluateTcb({ ...input(info, [5, 5, 5]), pck: { tcbComponents: pad([5, 5, 5]), pceSvn: 9 } }).status, "OutOfDate");
+  assert.equal(
+    evaluateTcb({ ...input(info, [5, 5, 5]), pck: { tcbComponents: pad([5, 5, 5]), pceSvn: 9 } }).status,
+    "OutOfDate",
+  );
 });
 
 test("SGX: a platform below every level is TCB_NOT_SUPPORTED, never a default status", () => {
@@ -131,7 +166,10 @@ test("an out-of-date QE converges the platform status as Intel's table says", ()
   }
   const info = tcbInfo([{ sgx: [1], status: "UpToDate" }]);
   assert.equal(evaluateTcb({ ...input(info, [1]), qeIdentity: qe("Revoked") }).status, "Revoked");
-  assert.throws(() => evaluateTcb({ ...input(info, [1]), qeIsvSvn: 1 }), (e: unknown) => e instanceof AttestationError && e.code === "TCB_NOT_SUPPORTED");
+  assert.throws(
+    () => evaluateTcb({ ...input(info, [1]), qeIsvSvn: 1 }),
+    (e: unknown) => e instanceof AttestationError && e.code === "TCB_NOT_SUPPORTED",
+  );
 });
 
 test("advisories are the union of the platform, TDX module and QE levels that decided", () => {
@@ -150,7 +188,12 @@ test("TDX: with a TDX module identity in use, TDX components 0 and 1 are left to
         attributesMask: "FFFFFFFFFFFFFFFF",
         tcbLevels: [
           { tcb: { isvsvn: 5 }, tcbDate: "2024-01-01T00:00:00Z", tcbStatus: "UpToDate" },
-          { tcb: { isvsvn: 2 }, tcbDate: "2023-01-01T00:00:00Z", tcbStatus: "OutOfDate", advisoryIDs: ["INTEL-SA-M"] },
+          {
+            tcb: { isvsvn: 2 },
+            tcbDate: "2023-01-01T00:00:00Z",
+            tcbStatus: "OutOfDate",
+            advisoryIDs: ["INTEL-SA-M"],
+          },
         ],
       },
     ],
@@ -170,7 +213,14 @@ test("TDX: with a TDX module identity in use, TDX components 0 and 1 are left to
   assert.equal(r.status, "OutOfDate");
   assert.deepEqual(r.advisoryIds, ["INTEL-SA-M"]);
   // Without a module identity (TEE_TCB_SVN[1] = 0) every component counts.
-  const plain = tcbInfo([{ sgx: [2], tdx: [9, 0, 3], status: "UpToDate" }, { sgx: [2], tdx: [0, 0, 0], status: "OutOfDate" }], {}, true);
+  const plain = tcbInfo(
+    [
+      { sgx: [2], tdx: [9, 0, 3], status: "UpToDate" },
+      { sgx: [2], tdx: [0, 0, 0], status: "OutOfDate" },
+    ],
+    {},
+    true,
+  );
   assert.equal(evaluateTcb(input(plain, [2], { td: td([6, 0, 3]) })).status, "OutOfDate");
   assert.equal(evaluateTcb(input(plain, [2], { td: td([9, 0, 3]) })).status, "UpToDate");
 });
@@ -187,20 +237,36 @@ test("TDX: the SGX match and the TDX match may be different levels", () => {
   const r = evaluateTcb(input(info, [5], { td: td([0, 0, 2]) }));
   assert.equal(r.status, "ConfigurationNeeded");
   assert.deepEqual(r.advisoryIds, ["INTEL-SA-C"]);
-  assert.throws(() => evaluateTcb(input(info, [5], { td: td([0, 0, 0]) })), (e: unknown) => e instanceof AttestationError && e.code === "TCB_NOT_SUPPORTED");
+  assert.throws(
+    () => evaluateTcb(input(info, [5], { td: td([0, 0, 0]) })),
+    (e: unknown) => e instanceof AttestationError && e.code === "TCB_NOT_SUPPORTED",
+  );
 });
 
 test("TDX: an unknown TDX module version is TDX_MODULE_MISMATCH and a revoked module revokes", () => {
   const identity = (status: string) => ({
     tdxModuleIdentities: [
-      { id: "TDX_01", mrsigner: "00".repeat(48), attributes: "0000000000000000", attributesMask: "FFFFFFFFFFFFFFFF", tcbLevels: [{ tcb: { isvsvn: 1 }, tcbDate: "2024-01-01T00:00:00Z", tcbStatus: status }] },
+      {
+        id: "TDX_01",
+        mrsigner: "00".repeat(48),
+        attributes: "0000000000000000",
+        attributesMask: "FFFFFFFFFFFFFFFF",
+        tcbLevels: [{ tcb: { isvsvn: 1 }, tcbDate: "2024-01-01T00:00:00Z", tcbStatus: status }],
+      },
     ],
   });
   const info = tcbInfo([{ sgx: [1], tdx: [], status: "ConfigurationNeeded" }], identity("UpToDate"), true);
-  assert.throws(() => evaluateTcb(input(info, [1], { td: td([1, 2]) })), (e: unknown) => e instanceof AttestationError && e.code === "TDX_MODULE_MISMATCH");
+  assert.throws(
+    () => evaluateTcb(input(info, [1], { td: td([1, 2]) })),
+    (e: unknown) => e instanceof AttestationError && e.code === "TDX_MODULE_MISMATCH",
+  );
   const revoked = tcbInfo([{ sgx: [1], tdx: [], status: "UpToDate" }], identity("Revoked"), true);
   assert.equal(evaluateTcb(input(revoked, [1], { td: td([1, 1]) })).status, "Revoked");
-  const outdated = tcbInfo([{ sgx: [1], tdx: [], status: "ConfigurationNeeded" }], identity("OutOfDate"), true);
+  const outdated = tcbInfo(
+    [{ sgx: [1], tdx: [], status: "ConfigurationNeeded" }],
+    identity("OutOfDate"),
+    true,
+  );
   assert.equal(evaluateTcb(input(outdated, [1], { td: td([1, 1]) })).status, "OutOfDateConfigurationNeeded");
 });
 
@@ -222,11 +288,20 @@ test("TD 1.5: an out-of-date TD on an up-to-date platform only needs a relaunch"
   const levels = (sgxStatus: string): Level[] => [{ sgx: [1], tdx: [0, 0, 4], status: sgxStatus }];
   const info = tcbInfo(levels("UpToDate"), extra, true);
   // Running module ISVSVN 3 (OutOfDate), but TEE_TCB_SVN2 shows the platform already loaded 6.
-  assert.equal(evaluateTcb(input(info, [1], { td: td([3, 1, 4], [6, 1, 4], 5) })).status, "TDRelaunchAdvised");
+  assert.equal(
+    evaluateTcb(input(info, [1], { td: td([3, 1, 4], [6, 1, 4], 5) })).status,
+    "TDRelaunchAdvised",
+  );
   const config = tcbInfo(levels("ConfigurationNeeded"), extra, true);
-  assert.equal(evaluateTcb(input(config, [1], { td: td([3, 1, 4], [6, 1, 4], 5) })).status, "TDRelaunchAdvisedConfigurationNeeded");
+  assert.equal(
+    evaluateTcb(input(config, [1], { td: td([3, 1, 4], [6, 1, 4], 5) })).status,
+    "TDRelaunchAdvisedConfigurationNeeded",
+  );
   // TEE_TCB_SVN2 not yet at the latest module: plain OutOfDate.
   assert.equal(evaluateTcb(input(info, [1], { td: td([3, 1, 4], [5, 1, 4], 5) })).status, "OutOfDate");
   // An out-of-date QE rules the relaunch out.
-  assert.equal(evaluateTcb(input(info, [1], { td: td([3, 1, 4], [6, 1, 4], 5), qeIsvSvn: 5 })).status, "OutOfDate");
+  assert.equal(
+    evaluateTcb(input(info, [1], { td: td([3, 1, 4], [6, 1, 4], 5), qeIsvSvn: 5 })).status,
+    "OutOfDate",
+  );
 });

@@ -39,7 +39,8 @@ function sgxMatches(level: TcbLevel, pck: TcbInput["pck"]): boolean {
 function tdxMatches(level: TcbLevel, teeTcbSvn: Uint8Array): boolean {
   if (!level.tdxComponents) return false;
   // With a TDX module identity in use (TEE_TCB_SVN[1] > 0) components 0-1 are judged by the module check.
-  for (let i = teeTcbSvn[1]! > 0 ? 2 : 0; i < 16; i++) if (teeTcbSvn[i]! < level.tdxComponents[i]!) return false;
+  for (let i = teeTcbSvn[1]! > 0 ? 2 : 0; i < 16; i++)
+    if (teeTcbSvn[i]! < level.tdxComponents[i]!) return false;
   return true;
 }
 
@@ -47,7 +48,8 @@ function tdxMatches(level: TcbLevel, teeTcbSvn: Uint8Array): boolean {
 function converge(status: TcbStatus, other: QeStatus): TcbStatus {
   if (other === "OutOfDate") {
     if (status === "UpToDate" || status === "SWHardeningNeeded") return "OutOfDate";
-    if (status === "ConfigurationNeeded" || status === "ConfigurationAndSWHardeningNeeded") return "OutOfDateConfigurationNeeded";
+    if (status === "ConfigurationNeeded" || status === "ConfigurationAndSWHardeningNeeded")
+      return "OutOfDateConfigurationNeeded";
   }
   if (other === "Revoked") return "Revoked";
   return status;
@@ -63,7 +65,8 @@ const CONFIGURATION_NEEDED = new Set<TcbStatus>([
 function moduleIdentity(tcbInfo: TcbInfo, version: number): TdxModuleIdentity {
   const id = `TDX_${version.toString(16).toUpperCase().padStart(2, "0")}`;
   const identity = tcbInfo.tdxModuleIdentities.find((m) => m.id === id);
-  if (!identity) throw new AttestationError("TDX_MODULE_MISMATCH", `TCB info has no TDX module identity ${id}`);
+  if (!identity)
+    throw new AttestationError("TDX_MODULE_MISMATCH", `TCB info has no TDX module identity ${id}`);
   return identity;
 }
 
@@ -129,15 +132,23 @@ export function evaluateTcb(input: TcbInput): TcbResult {
   if (!(td.quoteVersion > 3 && teeTcbSvn[1] === 0)) {
     identity = moduleIdentity(tcbInfo, teeTcbSvn[1]!);
     const moduleLevel = firstIsvLevel(identity.tcbLevels, teeTcbSvn[0]!);
-    if (!moduleLevel) notSupported(`TDX module ISVSVN ${teeTcbSvn[0]} is below every level of ${identity.id}`);
+    if (!moduleLevel)
+      notSupported(`TDX module ISVSVN ${teeTcbSvn[0]} is below every level of ${identity.id}`);
     moduleStatus = moduleLevel.status;
     addAll(advisoryIds, moduleLevel.advisoryIds);
   }
   const expected = identity ?? tcbInfo.tdxModule;
   if (expected) {
-    if (td.mrSignerSeam !== expected.mrsigner) throw new AttestationError("TDX_MODULE_MISMATCH", "MRSIGNERSEAM does not match the TDX module identity");
+    if (td.mrSignerSeam !== expected.mrsigner)
+      throw new AttestationError(
+        "TDX_MODULE_MISMATCH",
+        "MRSIGNERSEAM does not match the TDX module identity",
+      );
     if (!maskedEqual(td.seamAttributes, expected.attributes, expected.attributesMask)) {
-      throw new AttestationError("TDX_MODULE_MISMATCH", "SEAMATTRIBUTES do not match the TDX module identity");
+      throw new AttestationError(
+        "TDX_MODULE_MISMATCH",
+        "SEAMATTRIBUTES do not match the TDX module identity",
+      );
     }
   }
 
@@ -159,7 +170,12 @@ function relaunchCheck(
   qeStatus: QeStatus,
 ): TcbStatus {
   if (qeStatus === "OutOfDate" || qeStatus === "Revoked") return tdxStatus;
-  if (!["UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded"].includes(sgxStatus)) return tdxStatus;
+  if (
+    !["UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded"].includes(
+      sgxStatus,
+    )
+  )
+    return tdxStatus;
   if (tdxStatus !== "OutOfDate" && tdxStatus !== "OutOfDateConfigurationNeeded") return tdxStatus;
   if (moduleStatus !== "OutOfDate") return tdxStatus;
   const latest = tcbInfo.tcbLevels[0]!;
@@ -173,7 +189,9 @@ function relaunchCheck(
     moduleCurrent = svn2[0]! >= latestModule.isvSvn;
   }
   if (!moduleCurrent || svn2[2]! < (latestTdx[2] ?? 0)) return tdxStatus;
-  return CONFIGURATION_NEEDED.has(sgxStatus) || CONFIGURATION_NEEDED.has(tdxStatus) ? "TDRelaunchAdvisedConfigurationNeeded" : "TDRelaunchAdvised";
+  return CONFIGURATION_NEEDED.has(sgxStatus) || CONFIGURATION_NEEDED.has(tdxStatus)
+    ? "TDRelaunchAdvisedConfigurationNeeded"
+    : "TDRelaunchAdvised";
 }
 
 function result(status: TcbStatus, advisoryIds: string[], level: TcbLevel, tcbInfo: TcbInfo): TcbResult {

@@ -77,15 +77,26 @@ export interface IssueOptions extends Validity {
   serialHex?: string;
 }
 
-export async function issueTestCert(issuer: TestCert, name: string, options: IssueOptions): Promise<TestCert> {
+export async function issueTestCert(
+  issuer: TestCert,
+  name: string,
+  options: IssueOptions,
+): Promise<TestCert> {
   const pair = await keys();
   const extensions: x509.Extension[] = [...(options.extensions ?? [])];
   if (options.ca) {
     extensions.push(new x509.BasicConstraintsExtension(true, options.ca.pathLength, true));
-    extensions.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true));
+    extensions.push(
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    );
   } else {
     extensions.push(new x509.BasicConstraintsExtension(false, undefined, true));
-    extensions.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true));
+    extensions.push(
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation,
+        true,
+      ),
+    );
   }
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: options.serialHex ?? nextSerial(),
@@ -102,7 +113,12 @@ export async function issueTestCert(issuer: TestCert, name: string, options: Iss
 }
 
 /** A CRL signed by `issuer` listing `serials` (hex). */
-export async function createTestCrl(issuer: TestCert, serials: readonly string[], thisUpdate: Date, nextUpdate: Date): Promise<Buffer> {
+export async function createTestCrl(
+  issuer: TestCert,
+  serials: readonly string[],
+  thisUpdate: Date,
+  nextUpdate: Date,
+): Promise<Buffer> {
   const crl = await x509.X509CrlGenerator.create({
     issuer: issuer.cert.subject,
     thisUpdate,
@@ -116,7 +132,10 @@ export async function createTestCrl(issuer: TestCert, serials: readonly string[]
 
 /** A validity window of `years` starting an hour before `now`. */
 export function validFor(now: Date, years: number): Validity {
-  return { notBefore: new Date(now.getTime() - 3600_000), notAfter: new Date(now.getTime() + years * YEAR_MS) };
+  return {
+    notBefore: new Date(now.getTime() - 3600_000),
+    notAfter: new Date(now.getTime() + years * YEAR_MS),
+  };
 }
 
 export { x509 };

@@ -7,7 +7,15 @@ import { createHash, sign } from "node:crypto";
 import * as der from "../../ratls/der.js";
 import type { CollateralBundle } from "../collateral.js";
 import { INTEL_QE_IDENTITY, INTEL_QE_VENDOR_ID, SIMULATION_QE_VENDOR_ID } from "../roots.js";
-import { createTestCrl, createTestRoot, issueTestCert, validFor, x509, type TestCert, type Validity } from "./pki.js";
+import {
+  createTestCrl,
+  createTestRoot,
+  issueTestCert,
+  validFor,
+  x509,
+  type TestCert,
+  type Validity,
+} from "./pki.js";
 import { buildQuote, type BuildQuoteOptions } from "./quote-builder.js";
 
 const SGX_OID = "1.2.840.113741.1.13.1";
@@ -27,7 +35,10 @@ export const DEFAULT_PLATFORM_TCB: PlatformTcb = {
   pceId: "0000",
 };
 
-export function encodeSgxExtension(tcb: PlatformTcb, ppid: Uint8Array = createHash("sha256").update("ppid").digest().subarray(0, 16)): Buffer {
+export function encodeSgxExtension(
+  tcb: PlatformTcb,
+  ppid: Uint8Array = createHash("sha256").update("ppid").digest().subarray(0, 16),
+): Buffer {
   const arc = (suffix: string): Buffer => der.oid(`${SGX_OID}.${suffix}`);
   const comps: Buffer[] = tcb.components.map((svn, i) => der.seq(arc(`2.${i + 1}`), der.integer(svn)));
   comps.push(der.seq(arc("2.17"), der.integer(tcb.pceSvn)));
@@ -100,7 +111,10 @@ export class TestDcapPlatform {
           };
     const long = validFor(options.now, 25);
     const root = await createTestRoot(names.root, long);
-    const pckCa = await issueTestCert(root, names.ca, { ...validFor(options.now, 15), ca: { pathLength: 0 } });
+    const pckCa = await issueTestCert(root, names.ca, {
+      ...validFor(options.now, 15),
+      ca: { pathLength: 0 },
+    });
     const pck = await issueTestCert(pckCa, names.pck, {
       ...(options.pckValidity ?? validFor(options.now, 7)),
       extensions: [new x509.Extension(SGX_OID, false, encodeSgxExtension(tcb))],
@@ -136,7 +150,9 @@ export class TestDcapPlatform {
       pckChainPem: this.chainPem,
       ...options,
       version,
-      sgx: tdx ? undefined : { cpuSvn: Buffer.from(this.tcb.components), debug, reportData: options.reportData, ...options.sgx },
+      sgx: tdx
+        ? undefined
+        : { cpuSvn: Buffer.from(this.tcb.components), debug, reportData: options.reportData, ...options.sgx },
       td: tdx ? { debug, reportData: options.reportData, ...options.td } : undefined,
     });
   }
@@ -165,7 +181,12 @@ export class TestDcapPlatform {
       tcbType: 0,
       tcbEvaluationDataNumber: o.tcbEvaluationDataNumber ?? 17,
     };
-    if (tdx) tcbInfo.tdxModule = o.tdxModule ?? { mrsigner: "00".repeat(48), attributes: "0000000000000000", attributesMask: "FFFFFFFFFFFFFFFF" };
+    if (tdx)
+      tcbInfo.tdxModule = o.tdxModule ?? {
+        mrsigner: "00".repeat(48),
+        attributes: "0000000000000000",
+        attributesMask: "FFFFFFFFFFFFFFFF",
+      };
     if (o.tdxModuleIdentities) tcbInfo.tdxModuleIdentities = o.tdxModuleIdentities;
     tcbInfo.tcbLevels = levels;
     const pinned = tdx ? INTEL_QE_IDENTITY.tdx : INTEL_QE_IDENTITY.sgx;
@@ -186,7 +207,11 @@ export class TestDcapPlatform {
     };
     const tcbJson = JSON.stringify(tcbInfo);
     const qeJson = JSON.stringify(qeIdentity);
-    const signJson = (json: string): string => sign("sha256", Buffer.from(json), { key: this.tcbSigning.privateKey, dsaEncoding: "ieee-p1363" }).toString("hex");
+    const signJson = (json: string): string =>
+      sign("sha256", Buffer.from(json), {
+        key: this.tcbSigning.privateKey,
+        dsaEncoding: "ieee-p1363",
+      }).toString("hex");
     const signerChain = [this.tcbSigning.pem, this.root.pem].join("\n");
     const bundle: CollateralBundle = {
       tcb_info: tcbJson,
@@ -199,8 +224,12 @@ export class TestDcapPlatform {
     if (!o.omitCrls) {
       const thisUpdate = o.crlThisUpdate ?? o.issueDate;
       const nextUpdate = o.crlNextUpdate ?? o.nextUpdate;
-      bundle.pck_crl = (await createTestCrl(this.pckCa, o.revokePck ? [this.pck.serialHex] : [], thisUpdate, nextUpdate)).toString("hex");
-      bundle.root_ca_crl = (await createTestCrl(this.root, o.revokePckCa ? [this.pckCa.serialHex] : [], thisUpdate, nextUpdate)).toString("hex");
+      bundle.pck_crl = (
+        await createTestCrl(this.pckCa, o.revokePck ? [this.pck.serialHex] : [], thisUpdate, nextUpdate)
+      ).toString("hex");
+      bundle.root_ca_crl = (
+        await createTestCrl(this.root, o.revokePckCa ? [this.pckCa.serialHex] : [], thisUpdate, nextUpdate)
+      ).toString("hex");
       bundle.pck_crl_issuer_chain = [this.pckCa.pem, this.root.pem].join("\n");
     }
     return bundle;

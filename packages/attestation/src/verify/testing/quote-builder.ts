@@ -86,7 +86,9 @@ export function sgxBody(f: SgxBodyFields = {}): Buffer {
   const b = Buffer.alloc(384);
   put(b, 0, f.cpuSvn, 16);
   b.writeUInt32LE(f.miscselect ?? 0, 16);
-  const attributes = f.attributes ? Buffer.from(f.attributes) : Buffer.from("0500000000000000e700000000000000", "hex");
+  const attributes = f.attributes
+    ? Buffer.from(f.attributes)
+    : Buffer.from("0500000000000000e700000000000000", "hex");
   if (f.debug) attributes[0]! |= 0x02;
   put(b, 48, attributes, 16);
   put(b, 64, f.mrenclave ?? createHash("sha256").update("test enclave").digest(), 32);
@@ -152,7 +154,10 @@ export function buildQuote(o: BuildQuoteOptions): Buffer {
   put(header, 12, o.qeVendorId, 16);
   put(header, 28, createHash("sha256").update("test QE id").digest(), 16);
   const body = tdx ? tdBody(o.td, bodyType === "td15") : sgxBody(o.sgx);
-  const descriptor = o.version === 5 ? Buffer.concat([u16(bodyType === "sgx" ? 1 : bodyType === "td10" ? 2 : 3), u32(body.length)]) : Buffer.alloc(0);
+  const descriptor =
+    o.version === 5
+      ? Buffer.concat([u16(bodyType === "sgx" ? 1 : bodyType === "td10" ? 2 : 3), u32(body.length)])
+      : Buffer.alloc(0);
   const signed = Buffer.concat([header, descriptor, body]);
 
   const ak = o.attestationKey ?? generateKeyPairSync("ec", { namedCurve: "P-256" });
@@ -163,9 +168,19 @@ export function buildQuote(o: BuildQuoteOptions): Buffer {
   const qeReport = qeReportBody(o.qe ?? {}, tdx, qeData);
   const qeSig = sign("sha256", qeReport, { key: o.pckKey, dsaEncoding: "ieee-p1363" });
   const certData = Buffer.concat([Buffer.from(o.pckChainPem, "latin1"), Buffer.from([0])]);
-  const inner = Buffer.concat([qeReport, qeSig, u16(auth.length), auth, u16(o.certificationType ?? 5), u32(certData.length), certData]);
+  const inner = Buffer.concat([
+    qeReport,
+    qeSig,
+    u16(auth.length),
+    auth,
+    u16(o.certificationType ?? 5),
+    u32(certData.length),
+    certData,
+  ]);
   const quoteSig = sign("sha256", signed, { key: ak.privateKey, dsaEncoding: "ieee-p1363" });
   const sigData =
-    o.version === 3 ? Buffer.concat([quoteSig, akRaw, inner]) : Buffer.concat([quoteSig, akRaw, u16(6), u32(inner.length), inner]);
+    o.version === 3
+      ? Buffer.concat([quoteSig, akRaw, inner])
+      : Buffer.concat([quoteSig, akRaw, u16(6), u32(inner.length), inner]);
   return Buffer.concat([signed, u32(sigData.length), sigData, Buffer.alloc(o.padding ?? 0)]);
 }

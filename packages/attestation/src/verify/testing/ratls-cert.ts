@@ -29,9 +29,22 @@ export async function buildRaTlsTestCertificate(options: {
   claimKeySpki?: Uint8Array;
   validityMs?: number;
 }): Promise<RaTlsTestCertificate> {
-  const keys = (await webcrypto.subtle.generateKey(ECDSA, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(ECDSA, true, [
+    "sign",
+    "verify",
+  ])) as webcrypto.CryptoKeyPair;
   const spki = Buffer.from(await webcrypto.subtle.exportKey("spki", keys.publicKey));
-  const entries: [string, Uint8Array][] = [["pubkey-hash", encodeCbor([1, createHash("sha256").update(options.claimKeySpki ?? spki).digest()])]];
+  const entries: [string, Uint8Array][] = [
+    [
+      "pubkey-hash",
+      encodeCbor([
+        1,
+        createHash("sha256")
+          .update(options.claimKeySpki ?? spki)
+          .digest(),
+      ]),
+    ],
+  ];
   if (options.nonce) entries.push(["nonce", options.nonce]);
   const claims = encodeCbor(new CborMap(entries));
   const reportData = Buffer.concat([createHash("sha256").update(claims).digest(), Buffer.alloc(32)]);

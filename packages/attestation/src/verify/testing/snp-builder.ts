@@ -70,11 +70,23 @@ export class TestSnpPlatform {
     readonly tcb: SnpTcb,
   ) {}
 
-  static async create(options: { now: Date; product?: SnpProduct; tcb?: Partial<SnpTcb> }): Promise<TestSnpPlatform> {
+  static async create(options: {
+    now: Date;
+    product?: SnpProduct;
+    tcb?: Partial<SnpTcb>;
+  }): Promise<TestSnpPlatform> {
     const product = options.product ?? "Milan";
-    const tcb: SnpTcb = { bootloader: 3, tee: 0, snp: 8, microcode: 115, fmc: product === "Turin" ? 1 : null, ...options.tcb };
+    const tcb: SnpTcb = {
+      bootloader: 3,
+      tee: 0,
+      snp: 8,
+      microcode: 115,
+      fmc: product === "Turin" ? 1 : null,
+      ...options.tcb,
+    };
     const chipId = createHash("sha512").update(`test chip ${product}`).digest();
-    const dn = (cn: string): string => `OU=Engineering, C=US, L=Santa Clara, ST=CA, O=Advanced Micro Devices, CN=${cn}`;
+    const dn = (cn: string): string =>
+      `OU=Engineering, C=US, L=Santa Clara, ST=CA, O=Advanced Micro Devices, CN=${cn}`;
     const long = validFor(options.now, 25);
     const arkKeys = await p384();
     const arkCert = await x509.X509CertificateGenerator.createSelfSigned({
@@ -83,7 +95,10 @@ export class TestSnpPlatform {
       notAfter: long.notAfter,
       keys: arkKeys,
       signingAlgorithm: P384,
-      extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+      extensions: [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      ],
     });
     const ark = wrap(`ARK-${product}`, arkCert, arkKeys);
     const askKeys = await p384();
@@ -97,12 +112,16 @@ export class TestSnpPlatform {
         publicKey: askKeys.publicKey,
         signingKey: arkKeys.privateKey,
         signingAlgorithm: P384,
-        extensions: [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+        extensions: [
+          new x509.BasicConstraintsExtension(true, undefined, true),
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        ],
       }),
       askKeys,
     );
     const vcekKeys = await p384();
-    const ext = (suffix: string, value: Buffer): x509.Extension => new x509.Extension(`${AMD_OID}.${suffix}`, false, value);
+    const ext = (suffix: string, value: Buffer): x509.Extension =>
+      new x509.Extension(`${AMD_OID}.${suffix}`, false, value);
     const extensions = [
       ext("1", der.integer(0)),
       ext("2", der.tlv(0x16, Buffer.from(`${product}-B0`, "latin1"))),
@@ -141,7 +160,11 @@ export class TestSnpPlatform {
 
   /** An SEV-SNP certificate table (auxblob) holding VCEK, ASK and ARK. */
   certTable(): Buffer {
-    const guids = ["63da758de6644564adc5f4b93be8accd", "4ab7b379bbac4fe4a02f05aef327c782", "c0b406a4a803495297433fb6014cd0ae"];
+    const guids = [
+      "63da758de6644564adc5f4b93be8accd",
+      "4ab7b379bbac4fe4a02f05aef327c782",
+      "c0b406a4a803495297433fb6014cd0ae",
+    ];
     const certs = [this.vcek.der, this.ask.der, this.ark.der];
     const header = Buffer.alloc(24 * (certs.length + 1));
     let offset = header.length;
@@ -171,7 +194,11 @@ export class TestSnpPlatform {
     if (f.idKeyDigest) Buffer.from(f.idKeyDigest).copy(r, 0xe0);
     tcb.copy(r, 0x180);
     if (version >= 3) {
-      const c = f.cpuid ?? { family: this.product === "Turin" ? 0x1a : 0x19, model: this.product === "Milan" ? 0x01 : this.product === "Genoa" ? 0x11 : 0x02, stepping: 1 };
+      const c = f.cpuid ?? {
+        family: this.product === "Turin" ? 0x1a : 0x19,
+        model: this.product === "Milan" ? 0x01 : this.product === "Genoa" ? 0x11 : 0x02,
+        stepping: 1,
+      };
       r[0x188] = c.family;
       r[0x189] = c.model;
       r[0x18a] = c.stepping;
@@ -179,7 +206,10 @@ export class TestSnpPlatform {
     if (!f.maskChipKey) this.chipId.copy(r, 0x1a0);
     tcb.copy(r, 0x1e0);
     tcb.copy(r, 0x1f0);
-    const sig = sign("sha384", r.subarray(0, 0x2a0), { key: this.vcek.privateKey, dsaEncoding: "ieee-p1363" });
+    const sig = sign("sha384", r.subarray(0, 0x2a0), {
+      key: this.vcek.privateKey,
+      dsaEncoding: "ieee-p1363",
+    });
     Buffer.from(sig.subarray(0, 48)).reverse().copy(r, 0x2a0);
     Buffer.from(sig.subarray(48, 96)).reverse().copy(r, 0x2e8);
     return r;
