@@ -41,6 +41,14 @@ export function formatFixed(x: number, decimals: number): string {
     throw new RangeError(`decimals must be an integer in 0..1100, got ${decimals}`);
   const special = nonFinite(x);
   if (special !== undefined) return special;
+  // Fast path: toFixed is exact but rounds ties away from zero. A tie shows as a 5 followed only by
+  // zeros after the last kept digit; anything else (or a near-tie that merely looks like one at
+  // this width) is decided correctly by toFixed or, for look-alikes, by the exact path below.
+  if (x !== 0 && Math.abs(x) < 1e21 && decimals <= 60) {
+    const wide = x.toFixed(decimals + 40);
+    const tail = wide.slice(wide.length - 40);
+    if (!/^50*$/.test(tail)) return x.toFixed(decimals);
+  }
   const { negative, mantissa, exponent } = decompose(x);
   const scale = 10n ** BigInt(decimals);
   let q: bigint;
