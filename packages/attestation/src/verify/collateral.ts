@@ -323,11 +323,18 @@ export interface VerifiedCollateral {
   expiresAt: Date;
 }
 
-function checkSigner(chain: Certificate[], ctx: CollateralContext, what: string): Certificate {
+function checkSigner(
+  chain: Certificate[],
+  ctx: CollateralContext,
+  rootCrl: Crl | null,
+  what: string,
+): Certificate {
   const verified = verifyChain(chain, {
     now: ctx.now,
     anchors: ctx.anchors,
     fallbackRoots: ctx.fallbackRoots,
+    // The root CA CRL also covers the TCB signing certificate.
+    crls: rootCrl ? [rootCrl] : [],
     what: `${what} issuer chain`,
   });
   if (verified.root.sha256 !== ctx.root.sha256) {
@@ -390,7 +397,7 @@ function checkEvaluationNumber(n: number, ctx: CollateralContext, what: string):
 
 /** Verifies TCB info and QE identity: signer chains, signatures over the exact bytes, freshness, binding. */
 export function verifyCollateral(c: Collateral, ctx: CollateralContext): VerifiedCollateral {
-  const tcbSigner = checkSigner(c.tcbInfoChain, ctx, "TCB info");
+  const tcbSigner = checkSigner(c.tcbInfoChain, ctx, c.rootCaCrl, "TCB info");
   checkSignature(c.tcbInfoJson, c.tcbInfoSignature, tcbSigner, "TCB info");
   const tcbInfo = parseTcbInfo(c.tcbInfoJson);
   checkWindow(tcbInfo.issueDate, tcbInfo.nextUpdate, ctx, "TCB info");
@@ -412,7 +419,7 @@ export function verifyCollateral(c: Collateral, ctx: CollateralContext): Verifie
       `TCB info is for PCE id ${tcbInfo.pceId}, the PCK certificate says ${ctx.pceId}`,
     );
 
-  const qeSigner = checkSigner(c.qeIdentityChain, ctx, "QE identity");
+  const qeSigner = checkSigner(c.qeIdentityChain, ctx, c.rootCaCrl, "QE identity");
   checkSignature(c.qeIdentityJson, c.qeIdentitySignature, qeSigner, "QE identity");
   const qeIdentity = parseQeIdentity(c.qeIdentityJson);
   checkWindow(qeIdentity.issueDate, qeIdentity.nextUpdate, ctx, "QE identity");

@@ -337,7 +337,7 @@ test("without collateral an Intel-rooted quote must come from Intel's pinned quo
   );
 });
 
-test("a revoked PCK certificate or PCK CA is refused", async () => {
+test("a revoked PCK certificate, PCK CA or TCB signing certificate is refused", async () => {
   const p = await TestDcapPlatform.create({ now, kind: "simulation" });
   const trust = { simulationRootSha256: p.rootSha256 };
   const quote = p.quote({ reportData });
@@ -349,6 +349,8 @@ test("a revoked PCK certificate or PCK CA is refused", async () => {
   refusedWith("REVOKED", () => verifyQuote(quote, { now, trust, collateral: revokedPck }), /PCK Certificate/);
   const revokedCa = await p.collateral({ tee: "sgx", ...window, revokePckCa: true });
   refusedWith("REVOKED", () => verifyQuote(quote, { now, trust, collateral: revokedCa }), /PCK Processor CA/);
+  const revokedSigner = await p.collateral({ tee: "sgx", ...window, revokeTcbSigning: true });
+  refusedWith("REVOKED", () => verifyQuote(quote, { now, trust, collateral: revokedSigner }), /TCB Signing/);
 });
 
 test("CRLs must be current and come from the right issuer", async () => {

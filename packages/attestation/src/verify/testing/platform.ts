@@ -75,6 +75,8 @@ export interface CollateralOptions {
   qeIdentity?: Record<string, unknown>;
   revokePck?: boolean;
   revokePckCa?: boolean;
+  /** List the TCB signing certificate on the root CA CRL. */
+  revokeTcbSigning?: boolean;
   /** CRL window (default: issueDate .. nextUpdate). */
   crlThisUpdate?: Date;
   crlNextUpdate?: Date;
@@ -228,7 +230,15 @@ export class TestDcapPlatform {
         await createTestCrl(this.pckCa, o.revokePck ? [this.pck.serialHex] : [], thisUpdate, nextUpdate)
       ).toString("hex");
       bundle.root_ca_crl = (
-        await createTestCrl(this.root, o.revokePckCa ? [this.pckCa.serialHex] : [], thisUpdate, nextUpdate)
+        await createTestCrl(
+          this.root,
+          [
+            ...(o.revokePckCa ? [this.pckCa.serialHex] : []),
+            ...(o.revokeTcbSigning ? [this.tcbSigning.serialHex] : []),
+          ],
+          thisUpdate,
+          nextUpdate,
+        )
       ).toString("hex");
       bundle.pck_crl_issuer_chain = [this.pckCa.pem, this.root.pem].join("\n");
     }
