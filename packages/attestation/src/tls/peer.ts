@@ -47,8 +47,6 @@ export class PeerStore<I> {
   /** The identity behind a TLS socket, an http2 session or stream, or a compat request/response. */
   get(target: unknown): I | undefined {
     if (target === null || typeof target !== "object") return undefined;
-    const direct = this.bySocket.get(target);
-    if (direct !== undefined) return direct;
     const probe = (get: () => unknown): I | undefined => {
       try {
         const socket = get() as Record<symbol, I> | undefined;
@@ -58,7 +56,12 @@ export class PeerStore<I> {
       }
     };
     const t = target as { socket?: unknown; session?: { socket?: unknown }; stream?: { session?: { socket?: unknown } } };
-    return probe(() => t.socket) ?? probe(() => t.session?.socket) ?? probe(() => t.stream?.session?.socket);
+    return (
+      probe(() => target) ??
+      probe(() => t.socket) ??
+      probe(() => t.session?.socket) ??
+      probe(() => t.stream?.session?.socket)
+    );
   }
 }
 
