@@ -2,11 +2,24 @@
 // extension, plus a TCB signing certificate and CRLs), built with @peculiar/x509 on Node's WebCrypto.
 // Used to produce simulation-style evidence and collateral, and chains that must be refused.
 
-import "reflect-metadata";
 import { KeyObject, webcrypto } from "node:crypto";
-import * as x509 from "@peculiar/x509";
+import type * as X509 from "@peculiar/x509";
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+let loaded: Promise<typeof X509> | undefined;
+
+/**
+ * @peculiar/x509 is loaded on first use: it needs the reflect-metadata polyfill (a global) and
+ * takes ~100 ms to import, which production users of the package front door must not pay.
+ */
+export function loadX509(): Promise<typeof X509> {
+  loaded ??= (async () => {
+    await import("reflect-metadata");
+    const x509 = await import("@peculiar/x509");
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  })();
+  return loaded;
+}
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
@@ -21,7 +34,7 @@ export interface TestCert {
   privateKey: KeyObject;
   publicKey: KeyObject;
   cryptoKey: CryptoKeyPair;
-  cert: x509.X509Certificate;
+  cert: X509.X509Certificate;
 }
 
 export interface Validity {
@@ -39,7 +52,7 @@ async function keys(): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(ECDSA, true, ["sign", "verify"])) as CryptoKeyPair;
 }
 
-function wrap(name: string, cert: x509.X509Certificate, pair: CryptoKeyPair): TestCert {
+function wrap(name: string, cert: X509.X509Certificate, pair: CryptoKeyPair): TestCert {
   const der = Buffer.from(cert.rawData);
   return {
     name,
@@ -55,6 +68,7 @@ function wrap(name: string, cert: x509.X509Certificate, pair: CryptoKeyPair): Te
 
 /** A self-signed CA (ECDSA P-256, CA:TRUE, pathlen 1, keyCertSign|cRLSign), like Intel's root. */
 export async function createTestRoot(name: string, validity: Validity): Promise<TestCert> {
+  const x509 = await loadX509();
   const pair = await keys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: nextSerial(),
@@ -73,7 +87,7 @@ export async function createTestRoot(name: string, validity: Validity): Promise<
 
 export interface IssueOptions extends Validity {
   ca?: { pathLength?: number };
-  extensions?: x509.Extension[];
+  extensions?: X509.Extension[];
   serialHex?: string;
 }
 
@@ -82,8 +96,9 @@ export async function issueTestCert(
   name: string,
   options: IssueOptions,
 ): Promise<TestCert> {
+  const x509 = await loadX509();
   const pair = await keys();
-  const extensions: x509.Extension[] = [...(options.extensions ?? [])];
+  const extensions: X509.Extension[] = [...(options.extensions ?? [])];
   if (options.ca) {
     extensions.push(new x509.BasicConstraintsExtension(true, options.ca.pathLength, true));
     extensions.push(
@@ -119,6 +134,7 @@ export async function createTestCrl(
   thisUpdate: Date,
   nextUpdate: Date,
 ): Promise<Buffer> {
+  const x509 = await loadX509();
   const crl = await x509.X509CrlGenerator.create({
     issuer: issuer.cert.subject,
     thisUpdate,
@@ -137,5 +153,3 @@ export function validFor(now: Date, years: number): Validity {
     notAfter: new Date(now.getTime() + years * YEAR_MS),
   };
 }
-
-export { x509 };

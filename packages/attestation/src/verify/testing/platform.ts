@@ -12,7 +12,7 @@ import {
   createTestRoot,
   issueTestCert,
   validFor,
-  x509,
+  loadX509,
   type TestCert,
   type Validity,
 } from "./pki.js";
@@ -95,6 +95,7 @@ export class TestDcapPlatform {
   ) {}
 
   static async create(options: PlatformOptions): Promise<TestDcapPlatform> {
+    const x509 = await loadX509();
     const kind = options.kind ?? "simulation";
     const tcb = { ...DEFAULT_PLATFORM_TCB, ...options.tcb };
     const names =

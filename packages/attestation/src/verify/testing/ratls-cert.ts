@@ -5,7 +5,8 @@ import { createHash, webcrypto } from "node:crypto";
 import { CborMap, encodeCbor } from "../../ratls/cbor.js";
 import { encodeEvidenceExtension } from "../../ratls/extension.js";
 import type { EvidenceFormat } from "../../types.js";
-import { x509 } from "./pki.js";
+import type * as X509 from "@peculiar/x509";
+import { loadX509 } from "./pki.js";
 
 const ECDSA = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 
@@ -29,6 +30,7 @@ export async function buildRaTlsTestCertificate(options: {
   claimKeySpki?: Uint8Array;
   validityMs?: number;
 }): Promise<RaTlsTestCertificate> {
+  const x509 = await loadX509();
   const keys = (await webcrypto.subtle.generateKey(ECDSA, true, [
     "sign",
     "verify",
@@ -61,4 +63,4 @@ export async function buildRaTlsTestCertificate(options: {
   return { der: Buffer.from(cert.rawData), pem: cert.toString("pem"), claims, reportData };
 }
 
-type CryptoKeyPairLike = Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]["keys"];
+type CryptoKeyPairLike = Parameters<typeof X509.X509CertificateGenerator.createSelfSigned>[0]["keys"];

@@ -5,7 +5,8 @@
 import { createHash, sign, webcrypto, KeyObject } from "node:crypto";
 import * as der from "../../ratls/der.js";
 import type { SnpProduct, SnpTcb } from "../../types.js";
-import { createTestCrl, validFor, x509, type TestCert } from "./pki.js";
+import type * as X509 from "@peculiar/x509";
+import { createTestCrl, loadX509, validFor, type TestCert } from "./pki.js";
 
 const P384 = { name: "ECDSA", namedCurve: "P-384", hash: "SHA-384" } as const;
 const AMD_OID = "1.3.6.1.4.1.3704.1";
@@ -47,7 +48,7 @@ async function p384(): Promise<webcrypto.CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(P384, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
 }
 
-function wrap(name: string, cert: x509.X509Certificate, pair: webcrypto.CryptoKeyPair): TestCert {
+function wrap(name: string, cert: X509.X509Certificate, pair: webcrypto.CryptoKeyPair): TestCert {
   return {
     name,
     der: Buffer.from(cert.rawData),
@@ -75,6 +76,7 @@ export class TestSnpPlatform {
     product?: SnpProduct;
     tcb?: Partial<SnpTcb>;
   }): Promise<TestSnpPlatform> {
+    const x509 = await loadX509();
     const product = options.product ?? "Milan";
     const tcb: SnpTcb = {
       bootloader: 3,
@@ -120,7 +122,7 @@ export class TestSnpPlatform {
       askKeys,
     );
     const vcekKeys = await p384();
-    const ext = (suffix: string, value: Buffer): x509.Extension =>
+    const ext = (suffix: string, value: Buffer): X509.Extension =>
       new x509.Extension(`${AMD_OID}.${suffix}`, false, value);
     const extensions = [
       ext("1", der.integer(0)),
