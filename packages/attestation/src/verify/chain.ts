@@ -5,7 +5,7 @@
 
 import { AttestationError } from "../errors.js";
 import { clearCertificateCache, KEY_USAGE_KEY_CERT_SIGN, OID, type Certificate } from "./certificate.js";
-import { checkCrl, isRevoked, type Crl } from "./crl.js";
+import { checkCrl, clearCrlCache, isRevoked, type Crl } from "./crl.js";
 
 export type AnchorKind = "intel" | "simulation" | "amd";
 
@@ -46,12 +46,13 @@ const UNDERSTOOD_CRITICAL = new Set([
 const verifiedSignatures = new Set<string>();
 
 /**
- * Forgets remembered certificate signatures and parsed certificates. Verification results never
+ * Forgets remembered certificate and CRL signatures and parsed certificates. Verification results never
  * depend on these caches (both are keyed by content); this exists to measure cold verification.
  */
 export function resetVerifierCaches(): void {
   verifiedSignatures.clear();
   clearCertificateCache();
+  clearCrlCache();
 }
 
 /** Signature of `child` by `issuer`; successful checks are remembered (both are content-addressed). */

@@ -129,6 +129,13 @@ export function verifyWithAlgorithm(
   }
 }
 
+// Signatures already checked, keyed by the CRL's and the issuer's content hashes.
+const verifiedCrls = new Set<string>();
+
+export function clearCrlCache(): void {
+  verifiedCrls.clear();
+}
+
 /**
  * Checks that `crl` was issued and signed by `issuer` and is current at `now`. Does not look at the
  * serials: see `isRevoked`.
@@ -140,18 +147,24 @@ export function checkCrl(crl: Crl, issuer: Certificate, now: Date, what: string)
       `${what} was not issued by ${issuer.subjectCn ?? "the expected CA"}`,
     );
   }
-  let ok: boolean;
-  try {
-    ok = verifyWithAlgorithm(crl.signatureAlgorithm, crl.tbs, crl.signature, issuer, what);
-  } catch (error) {
-    if (error instanceof AttestationError) throw error;
-    ok = false;
+  const key = `${crl.sha256}:${issuer.sha256}`;
+  if (!verifiedCrls.has(key)) {
+    let ok: boolean;
+    try {
+      ok = verifyWithAlgorithm(crl.signatureAlgorithm, crl.tbs, crl.signature, issuer, what);
+    } catch (error) {
+      if (error instanceof AttestationError) throw error;
+      ok = false;
+    }
+    if (!ok) {
+      throw new AttestationError(
+        "BAD_SIGNATURE",
+        `${what} signature does not verify under ${issuer.subjectCn ?? "its issuer"}`,
+      );
+    }
+    if (verifiedCrls.size > 1024) verifiedCrls.clear();
+    verifiedCrls.add(key);
   }
-  if (!ok)
-    throw new AttestationError(
-      "BAD_SIGNATURE",
-      `${what} signature does not verify under ${issuer.subjectCn ?? "its issuer"}`,
-    );
   if (now < crl.thisUpdate) {
     throw new AttestationError(
       "COLLATERAL_EXPIRED",

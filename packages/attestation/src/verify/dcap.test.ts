@@ -227,6 +227,11 @@ test("collateral whose signed JSON was altered is refused with BAD_SIGNATURE", (
   const sig = JSON.parse(sgx.collateral) as CollateralBundle;
   sig.tcb_info_signature = (sig.tcb_info_signature as string).replace(/^./, (c) => (c === "0" ? "1" : "0"));
   refusedWith("BAD_SIGNATURE", () => verifyQuote(sgx.raw, { now: sgx.now, collateral: sig }));
+  // The last byte of a CRL is inside its ECDSA signature.
+  const crl = JSON.parse(sgx.collateral) as CollateralBundle;
+  const hex = crl.pck_crl as string;
+  crl.pck_crl = hex.slice(0, -2) + (hex.endsWith("00") ? "01" : "00");
+  refusedWith("BAD_SIGNATURE", () => verifyQuote(sgx.raw, { now: sgx.now, collateral: crl }), /CRL/);
 });
 
 test("collateral is refused outside its validity window and when older than allowed", () => {
