@@ -2,6 +2,9 @@
 import { DEFAULT_AUTHENTICATION_CONFIG, type AuthenticationConfig } from "./services/authentication/service.js";
 import { DEFAULT_MANAGEMENT_LIMITS, type ManagementLimits } from "./services/management/limits.js";
 import { systemClock, type Clock } from "./clock.js";
+import { DEFAULT_TASK_LIMITS, MAX_TASK_LIMITS, type TaskLimits } from "./execution/limits.js";
+import { DEFAULT_WORKER_CONFIG, type WorkerConfig } from "./execution/worker.js";
+import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig } from "./scheduler/scheduler.js";
 
 export interface PlatformConfig {
   readonly dataDir: string;
@@ -17,10 +20,27 @@ export interface PlatformConfig {
   readonly authentication: AuthenticationConfig;
   readonly limits: ManagementLimits;
   readonly clock: Clock;
+  /** Internal scheduler endpoint for execution workers in other processes. */
+  readonly schedulerPort: number;
+  readonly scheduler: SchedulerConfig;
+  /** Run an execution worker inside the platform process (all-in-one). */
+  readonly inProcessWorker: boolean;
+  readonly worker: WorkerConfig;
+  readonly taskLimits: TaskLimits;
+  readonly maxTaskLimits: TaskLimits;
+  /** File agent: per-transfer timeout, size limits, extra trusted CAs for https inputs and outputs. */
+  readonly fileAgent: {
+    readonly timeoutMs?: number;
+    readonly maxDownloadBytes?: number;
+    readonly maxUploadBytes?: number;
+    readonly ca?: readonly string[];
+    readonly blockedNetworks?: readonly string[];
+  };
 }
 
 export const DEFAULT_AUTH_PORT = 7776;
 export const DEFAULT_FRONTEND_PORT = 7777;
+export const DEFAULT_SCHEDULER_PORT = 17780;
 
 export function defaultConfig(overrides: Partial<PlatformConfig> & { dataDir: string }): PlatformConfig {
   return {
@@ -32,6 +52,13 @@ export function defaultConfig(overrides: Partial<PlatformConfig> & { dataDir: st
     authentication: DEFAULT_AUTHENTICATION_CONFIG,
     limits: DEFAULT_MANAGEMENT_LIMITS,
     clock: systemClock,
+    schedulerPort: DEFAULT_SCHEDULER_PORT,
+    scheduler: DEFAULT_SCHEDULER_CONFIG,
+    inProcessWorker: true,
+    worker: DEFAULT_WORKER_CONFIG,
+    taskLimits: DEFAULT_TASK_LIMITS,
+    maxTaskLimits: MAX_TASK_LIMITS,
+    fileAgent: {},
     ...overrides,
   };
 }

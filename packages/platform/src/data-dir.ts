@@ -12,6 +12,13 @@ export interface DataDir {
   readonly clientDir: string;
   /** 32-byte key sealing the store. */
   readonly platformKey: Buffer;
+  /** Where fusion outputs are kept (ciphertext). */
+  readonly fusionDir: string;
+  /** Per-task working directories (ciphertext and staged files only). */
+  readonly workDir: string;
+  /** The token execution workers present to the scheduler. */
+  readonly workerToken: string;
+  readonly workerTokenPath: string;
   release(): void;
 }
 
@@ -64,6 +71,18 @@ function loadOrCreateKey(path: string): Buffer {
   return key;
 }
 
+/** A random hex token in a text file (mode 0600), created on first use. */
+export function loadOrCreateToken(path: string): string {
+  if (!existsSync(path)) {
+    const fd = openSync(path, "wx", 0o600);
+    writeSync(fd, `${randomBytes(32).toString("hex")}\n`);
+    closeSync(fd);
+  }
+  const token = readFileSync(path, "utf8").trim();
+  if (!/^[0-9a-f]{64}$/.test(token)) throw new PlatformError("INTERNAL", `${path} does not hold a worker token`);
+  return token;
+}
+
 export function openDataDir(dir: string): DataDir {
   const root = resolve(dir);
   mkdirSync(root, { recursive: true, mode: 0o700 });
@@ -71,8 +90,16 @@ export function openDataDir(dir: string): DataDir {
   acquireLock(lock);
   const clientDir = join(root, "client");
   mkdirSync(clientDir, { recursive: true });
+  const fusionDir = join(root, "fusion");
+  const workDir = join(root, "work");
+  mkdirSync(fusionDir, { recursive: true, mode: 0o700 });
+  const workerTokenPath = join(root, "worker.token");
   return {
     root,
+    fusionDir,
+    workDir,
+    workerToken: loadOrCreateToken(workerTokenPath),
+    workerTokenPath,
     database: join(root, "mesatee.db"),
     tlsDir: join(root, "tls"),
     clientDir,

@@ -8,3 +8,8 @@ export { DEFAULT_AUTHENTICATION_CONFIG, type AuthenticationConfig } from "./serv
 export { DEFAULT_MANAGEMENT_LIMITS, type ManagementLimits } from "./services/management/limits.js";
 export { FRONTEND_APIS, AUTHENTICATION_APIS, isApiAllowed, type Api } from "./access-control/index.js";
 export { verifyAuditChain } from "./storage/index.js";
+export { startStandaloneWorker, type StandaloneWorker, type StandaloneWorkerOptions } from "./execution/standalone.js";
+export { DEFAULT_TASK_LIMITS, MAX_TASK_LIMITS, type TaskLimits } from "./execution/limits.js";
+export { DEFAULT_WORKER_CONFIG, type WorkerConfig } from "./execution/worker.js";
+export { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig } from "./scheduler/scheduler.js";
+export { DEFAULT_SCHEDULER_PORT } from "./config.js";

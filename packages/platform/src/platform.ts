@@ -13,6 +13,11 @@ import { Gateway } from "./services/gateway/gateway.js";
 import { ManagementService } from "./services/management/service.js";
 import type { TaskEvents } from "./services/management/tasks.js";
 import { createSealer, createStore, openSqliteBackend, type Store } from "./storage/index.js";
+import { Scheduler } from "./scheduler/scheduler.js";
+import { schedulerRoutes, workerTokenCheck } from "./scheduler/rpc.js";
+import { ExecutionWorker } from "./execution/worker.js";
+import { TaskRunner } from "./execution/runner.js";
+import { FileAgent } from "./file-agent/index.js";
 
 export const ADMIN_ID = "admin";
 
@@ -28,22 +33,32 @@ export interface Platform {
   readonly authentication: AuthenticationService;
   readonly management: ManagementService;
   readonly audit: AuditLog;
+  readonly scheduler: Scheduler;
+  /** The in-process execution worker, when enabled. */
+  readonly worker: ExecutionWorker | undefined;
+  /** Internal endpoint for execution workers in other processes, and the token they present. */
+  readonly schedulerUrl: string;
+  readonly workerTokenPath: string;
+  readonly fusionDir: string;
   close(): Promise<void>;
 }
 
-export async function startPlatform(config: PlatformConfig, events: Partial<TaskEvents> = {}): Promise<Platform> {
+export async function startPlatform(config: PlatformConfig): Promise<Platform> {
   const dir = openDataDir(config.dataDir);
   const servers: RpcServer[] = [];
   let store: Store | undefined;
+  let scheduler: Scheduler | undefined;
+  let worker: ExecutionWorker | undefined;
+  const runners: TaskRunner[] = [];
   try {
     store = createStore(openSqliteBackend(dir.database), createSealer(dir.platformKey));
     const authentication = await AuthenticationService.open(store, config.clock, config.authentication);
     const createdAdminPassword = await authentication.ensureAdmin(ADMIN_ID, config.adminPassword);
     const audit = new AuditLog(store, config.clock);
-    const management = new ManagementService(store, config.clock, config.limits, {
-      staged: events.staged ?? (() => {}),
-      canceled: events.canceled ?? (() => {}),
-    });
+    const sched = new Scheduler(store, config.clock, config.scheduler);
+    scheduler = sched;
+    const events: TaskEvents = { staged: () => sched.notifyStaged(), canceled: (id) => sched.notifyCanceled(id) };
+    const management = new ManagementService(store, config.clock, config.limits, events);
     const tls = await loadOrCreateIdentity(dir.tlsDir, config.tlsHosts);
     const serverCertificatePath = join(dir.clientDir, "server-ca.pem");
     writeFileSync(serverCertificatePath, tls.cert);
@@ -63,6 +78,32 @@ export async function startPlatform(config: PlatformConfig, events: Partial<Task
         routes: frontendRoutes(management, audit, new Gateway(authentication, audit, "frontend")),
       }),
     );
+    servers.push(
+      await startRpcServer({
+        ...common,
+        port: config.schedulerPort,
+        routes: schedulerRoutes(sched, workerTokenCheck(dir.workerToken)),
+      }),
+    );
+    sched.start();
+    if (config.inProcessWorker) {
+      const agent = new FileAgent({
+        ...config.fileAgent,
+        fileRoots: config.limits.fileUrlRoots,
+        fusionDir: dir.fusionDir,
+      });
+      const runner = new TaskRunner(agent, {
+        workDir: dir.workDir,
+        defaults: config.taskLimits,
+        maximum: config.maxTaskLimits,
+        warmIsolates: config.worker.slots,
+      });
+      runners.push(runner);
+      const w = new ExecutionWorker(sched, runner, config.worker);
+      worker = w;
+      sched.onCancel((taskId) => w.cancel(taskId));
+      w.start();
+    }
     const opened = store;
     let closing: Promise<void> | undefined;
     return {
@@ -75,14 +116,25 @@ export async function startPlatform(config: PlatformConfig, events: Partial<Task
       authentication,
       management,
       audit,
+      scheduler: sched,
+      worker,
+      schedulerUrl: servers[2]!.url,
+      workerTokenPath: dir.workerTokenPath,
+      fusionDir: dir.fusionDir,
       close: () =>
         (closing ??= (async () => {
+          sched.stop();
+          await worker?.stop();
+          runners.forEach((r) => r.close());
           await Promise.all(servers.map((s) => s.close()));
           await opened.close();
           dir.release();
         })()),
     };
   } catch (error) {
+    scheduler?.stop();
+    await worker?.stop();
+    runners.forEach((r) => r.close());
     await Promise.all(servers.map((s) => s.close()));
     await store?.close();
     dir.release();

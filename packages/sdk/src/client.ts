@@ -1,7 +1,9 @@
 // A typed client for every public RPC (Teaclave-compatible wire API), over gRPC on HTTP/2 + TLS.
-import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { Code, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { authentication, frontend } from "@mesatee/protocol";
+import { authentication, common, frontend } from "@mesatee/protocol";
+
+const FINAL = new Set([common.TaskStatus.Finished, common.TaskStatus.Failed, common.TaskStatus.Canceled]);
 import { MesateeError } from "./errors.js";
 
 export type AuthenticationClient = Client<typeof authentication.TeaclaveAuthenticationApi>;
@@ -62,6 +64,23 @@ export class MesateeClient {
     const { token } = await this.authentication.userLogin({ id, password });
     this.credential = { id, token };
     return token;
+  }
+
+  /**
+   * Waits until a task reaches a final status (Finished, Failed or Canceled) and returns it. Polls
+   * GetTask with a growing interval (20 ms up to 500 ms).
+   */
+  async waitForTask(taskId: string, timeoutMs = 120_000): Promise<frontend.GetTaskResponse> {
+    const deadline = Date.now() + timeoutMs;
+    let interval = 20;
+    for (;;) {
+      const task = await this.frontend.getTask({ taskId });
+      if (FINAL.has(task.status)) return task;
+      if (Date.now() + interval > deadline)
+        throw new MesateeError("TIMEOUT", Code.DeadlineExceeded, `task ${taskId} is still ${common.TaskStatus[task.status]}`);
+      await new Promise((resolve) => setTimeout(resolve, interval));
+      interval = Math.min(interval * 2, 500);
+    }
   }
 
   /** A client for the same platform that carries no credential yet (e.g. for another user). */

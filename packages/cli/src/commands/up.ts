@@ -1,6 +1,13 @@
 // `mesatee up`: runs the whole platform in one process.
 import type { Command } from "commander";
-import { ADMIN_ID, defaultConfig, DEFAULT_AUTH_PORT, DEFAULT_FRONTEND_PORT, startPlatform } from "@mesatee/platform";
+import {
+  ADMIN_ID,
+  defaultConfig,
+  DEFAULT_AUTH_PORT,
+  DEFAULT_FRONTEND_PORT,
+  DEFAULT_SCHEDULER_PORT,
+  startPlatform,
+} from "@mesatee/platform";
 
 function port(value: string): number {
   const n = Number(value);
@@ -16,8 +23,10 @@ export function registerUpCommand(program: Command): void {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--auth-port <port>", "authentication API port", port, DEFAULT_AUTH_PORT)
     .option("--frontend-port <port>", "frontend API port", port, DEFAULT_FRONTEND_PORT)
+    .option("--scheduler-port <port>", "internal scheduler port for execution workers", port, DEFAULT_SCHEDULER_PORT)
+    .option("--no-worker", "do not run an execution worker in this process")
     .option("--admin-password <password>", "password of the bootstrap admin on first start (default $MESATEE_ADMIN_PASSWORD or random)")
-    .action(async (opts: { dataDir?: string; host: string; authPort: number; frontendPort: number; adminPassword?: string }) => {
+    .action(async (opts: { dataDir?: string; host: string; authPort: number; frontendPort: number; schedulerPort: number; worker: boolean; adminPassword?: string }) => {
       const dataDir = opts.dataDir ?? process.env.MESATEE_DATA_DIR ?? ".mesatee";
       const platform = await startPlatform(
         defaultConfig({
@@ -25,6 +34,8 @@ export function registerUpCommand(program: Command): void {
           host: opts.host,
           authPort: opts.authPort,
           frontendPort: opts.frontendPort,
+          schedulerPort: opts.schedulerPort,
+          inProcessWorker: opts.worker,
           adminPassword: opts.adminPassword ?? process.env.MESATEE_ADMIN_PASSWORD,
         }),
       );
@@ -33,6 +44,7 @@ export function registerUpCommand(program: Command): void {
       out.write(`  authentication API  ${platform.authenticationUrl}\n`);
       out.write(`  frontend API        ${platform.frontendUrl}\n`);
       out.write(`  clients trust       ${platform.serverCertificatePath}\n`);
+      out.write(`  scheduler (workers) ${platform.schedulerUrl}  token: ${platform.workerTokenPath}\n`);
       if (platform.createdAdminPassword !== null) {
         const given = opts.adminPassword ?? process.env.MESATEE_ADMIN_PASSWORD;
         out.write(

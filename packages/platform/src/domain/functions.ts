@@ -1,4 +1,5 @@
 // Functions (spec §3.6). `executorType` is the family a function runs on.
+import type { FunctionLimits } from "./tasks.js";
 export type ExecutorType = "builtin" | "python" | "wamr" | "wasm" | "javascript";
 export const EXECUTOR_TYPES: readonly ExecutorType[] = ["builtin", "python", "wamr", "wasm", "javascript"];
 
@@ -48,6 +49,8 @@ export interface FunctionRecord {
   readonly usageQuota: number;
   readonly usageCount: number;
   readonly disabled: boolean;
+  /** Resource limits the owner set for this function (MesaTEE extension). */
+  readonly limits?: FunctionLimits;
   readonly createdAt: number;
   readonly updatedAt: number;
 }

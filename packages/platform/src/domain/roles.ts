@@ -11,7 +11,7 @@ export interface Role {
 }
 
 const KINDS: readonly RoleKind[] = ["PlatformAdmin", "FunctionOwner", "DataOwnerManager", "DataOwner"];
-const GROUP = /^[A-Za-z0-9_.@:+=]{1,64}$/;
+const GROUP = /^[A-Za-z0-9_.@:+=-]{1,64}$/;
 
 export function isGroupRole(kind: RoleKind): boolean {
   return kind === "DataOwner" || kind === "DataOwnerManager";
@@ -23,7 +23,7 @@ export function parseRole(kind: string, attribute: string): Role {
   const k = kind as RoleKind;
   if (isGroupRole(k)) {
     if (!GROUP.test(attribute))
-      throw invalidArgument(`role ${k} needs a group attribute of 1-64 letters, digits or _.@:+=`);
+      throw invalidArgument(`role ${k} needs a group attribute of 1-64 letters, digits or _.@:+=-`);
     return { kind: k, group: attribute };
   }
   return { kind: k, group: "" };

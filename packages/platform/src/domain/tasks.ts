@@ -74,6 +74,13 @@ export interface StagedTask {
   readonly outputs: Readonly<Record<string, StagedFile & { readonly fusion: boolean }>>;
   readonly invokedBy: string;
   readonly stagedAt: number;
+  /** The function's resource limits, if it set any (clamped by the operator's maximum at run time). */
+  readonly limits?: FunctionLimits;
+}
+
+export interface FunctionLimits {
+  readonly timeoutMs?: number;
+  readonly memoryMb?: number;
 }
 
 export interface StagedFile {

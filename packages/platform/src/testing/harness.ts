@@ -56,6 +56,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     dataDir,
     authPort: 0,
     frontendPort: 0,
+    schedulerPort: 0,
     adminPassword: ADMIN_PASSWORD,
     authentication: { ...DEFAULT_AUTHENTICATION_CONFIG, passwordHashing: FAST_HASHING },
     ...(options.clock ? { clock: options.clock } : {}),
@@ -99,7 +100,12 @@ async function open(config: PlatformConfig, options: TestPlatformOptions): Promi
       await stop();
       const port = (url: string) => Number(new URL(url).port);
       return open(
-        { ...config, authPort: port(platform.authenticationUrl), frontendPort: port(platform.frontendUrl) },
+        {
+          ...config,
+          authPort: port(platform.authenticationUrl),
+          frontendPort: port(platform.frontendUrl),
+          schedulerPort: port(platform.schedulerUrl),
+        },
         options,
       );
     },

@@ -226,6 +226,7 @@ export class TaskRegistry {
       outputs,
       invokedBy,
       stagedAt: now,
+      ...(fn.limits ? { limits: fn.limits } : {}),
     };
   }
 

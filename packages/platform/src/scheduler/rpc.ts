@@ -1,0 +1,134 @@
+// The scheduler over RPC, for execution workers in other processes. Callers prove they are workers of
+// this deployment with a shared worker token until mutual attestation replaces it; the check is the
+// `authorizeWorker` hook, one place.
+import { timingSafeEqual, createHash } from "node:crypto";
+import { Code, ConnectError, createClient, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { scheduler as proto } from "@mesatee/protocol";
+import type { StagedTask } from "../domain/tasks.js";
+import type { Lease, SchedulerApi, TaskOutcome } from "./scheduler.js";
+
+const MAX_WAIT_MS = 30_000;
+const WORKER_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+export function workerTokenCheck(token: string): (ctx: HandlerContext) => void {
+  const expected = createHash("sha256").update(token).digest();
+  return (ctx) => {
+    const given = (ctx.requestHeader.get("authorization") ?? "").replace(/^Bearer /, "");
+    const digest = createHash("sha256").update(given).digest();
+    // Hashing first makes the comparison constant-time whatever the lengths.
+    if (!given || !timingSafeEqual(digest, expected)) throw new ConnectError("not a worker of this platform", Code.Unauthenticated);
+  };
+}
+
+function checkWorker(id: string): void {
+  if (!WORKER_ID.test(id)) throw new ConnectError("invalid worker id", Code.InvalidArgument);
+}
+
+export function schedulerRoutes(scheduler: SchedulerApi, authorizeWorker: (ctx: HandlerContext) => void) {
+  return (router: ConnectRouter) =>
+    router.service(proto.Scheduler, {
+      async lease(req, ctx) {
+        authorizeWorker(ctx);
+        checkWorker(req.workerId);
+        const lease = await scheduler.lease(req.workerId, Math.min(req.waitMs, MAX_WAIT_MS), ctx.signal);
+        if (!lease) return {};
+        return {
+          stagedTask: Buffer.from(JSON.stringify(lease.staged)),
+          attempt: lease.attempt,
+          leaseMs: lease.leaseMs,
+        };
+      },
+      async heartbeat(req, ctx) {
+        authorizeWorker(ctx);
+        checkWorker(req.workerId);
+        return { stopTaskIds: await scheduler.heartbeat(req.workerId, req.taskIds.slice(0, 1024)) };
+      },
+      async complete(req, ctx) {
+        authorizeWorker(ctx);
+        checkWorker(req.workerId);
+        let outcome: TaskOutcome;
+        if (req.outcome.case === "ok") {
+          const v = req.outcome.value;
+          outcome = {
+            kind: "ok",
+            returnValue: v.returnValue,
+            tags: Object.fromEntries(Object.entries(v.tags).map(([k, t]) => [k, Buffer.from(t).toString("hex")])),
+            log: v.log,
+          };
+        } else if (req.outcome.case === "failed") {
+          outcome = { kind: "err", reason: req.outcome.value.reason, log: req.outcome.value.log };
+        } else throw new ConnectError("missing outcome", Code.InvalidArgument);
+        return { accepted: await scheduler.complete(req.workerId, req.taskId, outcome) };
+      },
+    });
+}
+
+export interface RemoteSchedulerOptions {
+  readonly url: string;
+  /** PEM the scheduler's certificate must chain to. */
+  readonly ca: string;
+  readonly token: string;
+}
+
+/** A SchedulerApi that talks to a scheduler in another process. */
+export class RemoteScheduler implements SchedulerApi {
+  private readonly client;
+  private readonly session: Http2SessionManager;
+
+  constructor(options: RemoteSchedulerOptions) {
+    this.session = new Http2SessionManager(options.url, { pingIntervalMs: 5_000 }, { ca: options.ca });
+    this.client = createClient(
+      proto.Scheduler,
+      createGrpcTransport({
+        baseUrl: options.url,
+        sessionManager: this.session,
+        interceptors: [
+          (next) => (req) => {
+            req.header.set("authorization", `Bearer ${options.token}`);
+            return next(req);
+          },
+        ],
+      }),
+    );
+  }
+
+  async lease(worker: string, waitMs: number, signal?: AbortSignal): Promise<Lease | undefined> {
+    const res = await this.client.lease(
+      { workerId: worker, waitMs },
+      { signal, timeoutMs: Math.min(waitMs, MAX_WAIT_MS) + 10_000 },
+    );
+    if (res.stagedTask.length === 0) return undefined;
+    return { staged: JSON.parse(Buffer.from(res.stagedTask).toString("utf8")) as StagedTask, attempt: res.attempt, leaseMs: res.leaseMs };
+  }
+
+  async heartbeat(worker: string, taskIds: readonly string[]): Promise<string[]> {
+    return (await this.client.heartbeat({ workerId: worker, taskIds: [...taskIds] }, { timeoutMs: 10_000 })).stopTaskIds;
+  }
+
+  async complete(worker: string, taskId: string, outcome: TaskOutcome): Promise<boolean> {
+    const res = await this.client.complete(
+      {
+        workerId: worker,
+        taskId,
+        outcome:
+          outcome.kind === "ok"
+            ? {
+                case: "ok",
+                value: {
+                  returnValue: outcome.returnValue,
+                  tags: Object.fromEntries(Object.entries(outcome.tags).map(([k, t]) => [k, Buffer.from(t, "hex")])),
+                  log: [...outcome.log],
+                },
+              }
+            : { case: "failed", value: { reason: outcome.reason, log: [...outcome.log] } },
+      },
+      { timeoutMs: 30_000 },
+    );
+    return res.accepted;
+  }
+
+  close(): void {
+    this.session.abort();
+  }
+}
