@@ -57,7 +57,7 @@ interface Work {
 
 }
 
-interface Builder {
+export interface Builder {
   featureIndex: number[];
   featureValue: number[];
   pred: number[];
@@ -66,7 +66,7 @@ interface Builder {
   right: number[];
 }
 
-function addNode(b: Builder): number {
+export function addNode(b: Builder): number {
   b.featureIndex.push(0);
   b.featureValue.push(0);
   b.pred.push(0);
@@ -104,7 +104,8 @@ function labelMedian(y: Float32Array): number {
   return 0;
 }
 
-function bias(conf: GbdtConfig, y: Float32Array): number {
+/** GBDT::init: the initial prediction for the loss. */
+export function bias(conf: GbdtConfig, y: Float32Array): number {
   if (conf.initial_guess_enabled) return 0;
   switch (conf.loss) {
     case "LogLikelyhood": {
@@ -118,25 +119,28 @@ function bias(conf: GbdtConfig, y: Float32Array): number {
   }
 }
 
-/** Sets each sample's target (and residual) for the next tree from the current predictions. */
-function lossProcess(conf: GbdtConfig, w: Work, y: Float32Array, predicted: Float32Array): void {
-  const { target, residual } = w;
-  for (let i = 0; i < w.n; i++) {
-    const label = y[i] as number;
-    const p = predicted[i] as number;
-    if (conf.loss === "LAD") {
-      const r = f(label - p);
+/**
+ * Sets each sample's target (and, for LAD, residual) for the next tree from the current
+ * predictions: GBDT's square_loss_process, log_loss_process and lad_loss_process. With weights of
+ * 1, TrainingCache's s = target, ss = target², c = 1 and logit_c = |target|·(2 − |target|) are
+ * derived from the target where they are used.
+ */
+export function updateTargets(conf: GbdtConfig, y: Float32Array, predicted: Float32Array, target: Float32Array, residual: Float32Array): void {
+  const n = y.length;
+  if (conf.loss === "LAD") {
+    for (let i = 0; i < n; i++) {
+      const r = f((y[i] as number) - (predicted[i] as number));
       residual[i] = r;
       target[i] = r >= 0 ? 1 : -1;
-    } else if (conf.loss === "LogLikelyhood") {
-      const twoY = f(2 * label);
-      target[i] = f(twoY / f(1 + f(Math.exp(f(twoY * p)))));
-    } else {
-      target[i] = f(label - p);
     }
+  } else if (conf.loss === "LogLikelyhood") {
+    for (let i = 0; i < n; i++) {
+      const twoY = f(2 * (y[i] as number));
+      target[i] = f(twoY / f(1 + f(Math.exp(f(twoY * (predicted[i] as number))))));
+    }
+  } else {
+    for (let i = 0; i < n; i++) target[i] = f((y[i] as number) - (predicted[i] as number));
   }
-  // TrainingCache::init_one_iteration with weights of 1: s = target (w.s is the target array),
-  // ss = target², c = 1 and logit_c = |target|·(2 − |target|) are derived where they are used.
 }
 
 /**
@@ -189,7 +193,7 @@ function sameTarget(w: Work, v: NodeView): boolean {
   return true;
 }
 
-function candidateFeatures(conf: GbdtConfig): number[] {
+export function candidateFeatures(conf: GbdtConfig): number[] {
   const all = Array.from({ length: conf.feature_size }, (_, i) => i);
   if (conf.feature_sample_ratio >= 1) return all;
   for (let i = all.length - 1; i > 0; i--) {
@@ -336,7 +340,7 @@ function fitNode(
 }
 
 /** Each feature's samples as interleaved (id, value) pairs in ascending value order. */
-function sortedColumns(data: TrainingData): Int32Array[] {
+export function sortedColumns(data: TrainingData): Int32Array[] {
   const n = data.rows;
   const out: Int32Array[] = [];
   // One native sort per feature over 64-bit keys: the f32 value's bits made order-preserving in the
@@ -365,7 +369,7 @@ function sortedColumns(data: TrainingData): Int32Array[] {
   return out;
 }
 
-function treeFromBuilder(b: Builder): Tree {
+export function treeFromBuilder(b: Builder): Tree {
   const n = b.pred.length;
   return {
     featureIndex: Int32Array.from(b.featureIndex),
@@ -378,7 +382,7 @@ function treeFromBuilder(b: Builder): Tree {
   };
 }
 
-function predictTree(tree: Tree, data: TrainingData, row: number): number {
+export function predictTree(tree: Tree, data: TrainingData, row: number): number {
   let node = 0;
   while (tree.isLeaf[node] === 0) {
     const x = data.x[(tree.featureIndex[node] as number) * data.rows + row] as number;
@@ -452,7 +456,7 @@ async function fit(conf: GbdtConfig, data: TrainingData, pool: TrainingPool | un
       inSubset.fill(0);
       for (let i = 0; i < nrSamples; i++) inSubset[perm[i] as number] = 1;
     }
-    lossProcess(conf, w, data.y, predicted);
+    updateTargets(conf, data.y, predicted, w.target, w.residual);
     // Each feature's root segment: the subset's samples in value order.
     for (let j = 0; j < cols; j++) {
       const src = sorted[j] as Int32Array;
