@@ -1,0 +1,79 @@
+// Helpers for the file agent's tests: real servers on OS-chosen loopback ports and a self-signed
+// certificate. Not exported from index.ts.
+import "reflect-metadata";
+import { webcrypto } from "node:crypto";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import * as x509 from "@peculiar/x509";
+
+export type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+
+export interface TestServer {
+  /** `http://host:port` (or https), no trailing slash. */
+  readonly origin: string;
+  readonly port: number;
+  /** Connections accepted so far. */
+  readonly connections: () => number;
+  readonly close: () => Promise<void>;
+}
+
+async function start(server: Server, scheme: "http" | "https", host: string): Promise<TestServer> {
+  let connections = 0;
+  server.on("connection", () => connections++);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const hostPart = host.includes(":") ? `[${host}]` : host;
+  return {
+    origin: `${scheme}://${hostPart}:${port}`,
+    port,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function serveHttp(handler: Handler, host = "127.0.0.1"): Promise<TestServer> {
+  return start(createHttpServer(handler), "http", host);
+}
+
+export function serveHttps(handler: Handler, identity: { key: string; cert: string }, host = "127.0.0.1"): Promise<TestServer> {
+  return start(createHttpsServer(identity, handler), "https", host);
+}
+
+/** A self-signed ECDSA P-256 certificate for the IP address `ip`. */
+export async function selfSignedIdentity(ip: string): Promise<{ key: string; cert: string }> {
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+  const algorithm = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: "01",
+    name: "CN=file agent test",
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 86_400_000),
+    keys,
+    signingAlgorithm: algorithm,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
+      new x509.SubjectAlternativeNameExtension([{ type: "ip", value: ip }]),
+    ],
+  });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey)).toString("base64");
+  const key = `-----BEGIN PRIVATE KEY-----\n${pkcs8.replace(/.{64}/g, "$&\n").replace(/\n$/, "")}\n-----END PRIVATE KEY-----\n`;
+  return { key, cert: cert.toString("pem") };
+}
+
+/** Reads a request body whole (test bodies are small or hashed by the caller). */
+export async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
