@@ -18,7 +18,7 @@ function port(value: string): number {
 export function registerUpCommand(program: Command): void {
   program
     .command("up")
-    .description("run every service in one process (authentication, frontend, management, storage)")
+    .description("run the whole platform in one process (every service and an execution worker)")
     .option("--data-dir <dir>", "where state is kept (default $MESATEE_DATA_DIR or ./.mesatee)")
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--auth-port <port>", "authentication API port", port, DEFAULT_AUTH_PORT)
