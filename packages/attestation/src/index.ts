@@ -67,6 +67,7 @@ export {
 } from "./ratls/certificate.js";
 export {
   verifyRaTlsCertificate,
+  type PolicyInput,
   type VerifyRaTlsOptions,
   type RaTlsPeer,
   type EvidenceVerifier,
@@ -84,3 +85,30 @@ export {
 export { createAttestedConnector, type AttestedConnector, type AttestedConnectorOptions } from "./tls/client.js";
 export { raTlsPeerVerifier, type RaTlsPeerVerifierOptions } from "./tls/verifiers.js";
 export type { PeerVerifier, CertificateSource } from "./tls/peer.js";
+export {
+  AttestationServiceRole,
+  AS_FILES,
+  iasStatusFor,
+  QUOTE_BODY_LENGTH,
+  type AttestationServiceOptions,
+  type EndorsedReport,
+  type IasQuoteStatus,
+} from "./teaclave/attestation-service.js";
+export {
+  TEACLAVE_REPORT_OID,
+  teaclaveEndorsementExtensions,
+  encodeEndorsedReport,
+  decodeEndorsedReport,
+  type TeaclaveEndorsementOptions,
+} from "./teaclave/endorsed-extension.js";
+export {
+  renderEnclaveInfo,
+  signEnclaveInfo,
+  loadAuditorKeys,
+  writeTeaclaveClientFiles,
+  TEACLAVE_ENCLAVE_NAMES,
+  DEFAULT_AUDITORS,
+  type EnclaveIdentity,
+  type TeaclaveClientFiles,
+} from "./teaclave/enclave-info.js";
+export { TeaclaveCompatError, isTeaclaveCompatError, TEACLAVE_ERROR_CODES, type TeaclaveErrorCode } from "./teaclave/errors.js";

@@ -1,6 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp as fsMkdtemp, readFile as fsReadFile, rm, stat, writeFile as fsWriteFile, chmod } from "node:fs/promises";
+import {
+  mkdtemp as fsMkdtemp,
+  readFile as fsReadFile,
+  rm,
+  stat,
+  writeFile as fsWriteFile,
+  chmod,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { SevSnpBackend, TdxBackend, type TsmFileSystem } from "./configfs-tsm.js";
@@ -33,7 +40,10 @@ class FakeTsmKernel implements TsmFileSystem {
   readonly created: string[] = [];
   readonly removed: string[] = [];
 
-  constructor(root: string, readonly provider: Provider) {
+  constructor(
+    root: string,
+    readonly provider: Provider,
+  ) {
     this.root = root;
   }
 
@@ -113,7 +123,10 @@ class FakeTsmKernel implements TsmFileSystem {
   }
 }
 
-async function kernel(t: { after: (fn: () => Promise<void>) => void }, provider: Provider): Promise<FakeTsmKernel> {
+async function kernel(
+  t: { after: (fn: () => Promise<void>) => void },
+  provider: Provider,
+): Promise<FakeTsmKernel> {
   const root = await fsMkdtemp(join(tmpdir(), "mesatee-tsm-"));
   t.after(() => rm(root, { recursive: true, force: true }));
   await import("node:fs/promises").then((fs) => fs.mkdir(join(root, "report")));
@@ -144,14 +157,18 @@ test("TDX: a sev_guest provider is PROVIDER_MISMATCH, never a fallback", async (
   const backend = new TdxBackend({ root: k.root, fs: k });
   assert.equal(await backend.detect(), false);
   await assert.rejects(backend.getEvidence(reportData), (e) => isBackendError(e, "PROVIDER_MISMATCH"));
-  await assert.rejects(openBackend({ kind: "tdx", root: k.root, fs: k }), (e) => isBackendError(e, "BACKEND_UNAVAILABLE"));
+  await assert.rejects(openBackend({ kind: "tdx", root: k.root, fs: k }), (e) =>
+    isBackendError(e, "BACKEND_UNAVAILABLE"),
+  );
   assert.deepEqual(k.removed, k.created);
 });
 
 test("configfs-tsm: a concurrent writer on the entry (generation moved by more than our write) is detected", async (t) => {
   const k = await kernel(t, "tdx_guest");
   k.interferingWrites = 1;
-  await assert.rejects(new TdxBackend({ root: k.root, fs: k }).getEvidence(reportData), (e) => isBackendError(e, "CONCURRENT_USE"));
+  await assert.rejects(new TdxBackend({ root: k.root, fs: k }).getEvidence(reportData), (e) =>
+    isBackendError(e, "CONCURRENT_USE"),
+  );
   assert.deepEqual(k.removed, k.created);
 });
 
@@ -167,10 +184,14 @@ test("configfs-tsm: EBUSY from a rate-limiting host is retried, and BUSY reporte
 test("configfs-tsm: a report that does not carry the requested report data is refused", async (t) => {
   const k = await kernel(t, "tdx_guest");
   k.wrongReportData = true;
-  await assert.rejects(new TdxBackend({ root: k.root, fs: k }).getEvidence(reportData), (e) => isBackendError(e, "BAD_EVIDENCE"));
+  await assert.rejects(new TdxBackend({ root: k.root, fs: k }).getEvidence(reportData), (e) =>
+    isBackendError(e, "BAD_EVIDENCE"),
+  );
   const s = await kernel(t, "sev_guest");
   s.wrongReportData = true;
-  await assert.rejects(new SevSnpBackend({ root: s.root, fs: s }).getEvidence(reportData), (e) => isBackendError(e, "BAD_EVIDENCE"));
+  await assert.rejects(new SevSnpBackend({ root: s.root, fs: s }).getEvidence(reportData), (e) =>
+    isBackendError(e, "BAD_EVIDENCE"),
+  );
 });
 
 test("SEV-SNP: privlevel is written before the request, the report and auxblob are returned", async (t) => {
@@ -191,34 +212,54 @@ test("SEV-SNP: privlevel is written before the request, the report and auxblob a
 test("SEV-SNP: a privlevel below the kernel's floor is refused; a missing auxblob is simply absent", async (t) => {
   const k = await kernel(t, "sev_guest");
   k.privlevelFloor = 1;
-  await assert.rejects(new SevSnpBackend({ root: k.root, fs: k, privlevel: 0 }).getEvidence(reportData), (e) =>
-    isBackendError(e, "INVALID_CONFIG"),
+  await assert.rejects(
+    new SevSnpBackend({ root: k.root, fs: k, privlevel: 0 }).getEvidence(reportData),
+    (e) => isBackendError(e, "INVALID_CONFIG"),
   );
   const evidence = await new SevSnpBackend({ root: k.root, fs: k }).getEvidence(reportData);
   assert.equal(evidence.aux, undefined);
-  assert.throws(() => new SevSnpBackend({ privlevel: 4 }), (e) => isBackendError(e, "INVALID_CONFIG"));
+  assert.throws(
+    () => new SevSnpBackend({ privlevel: 4 }),
+    (e) => isBackendError(e, "INVALID_CONFIG"),
+  );
 });
 
 test("configfs-tsm absent: configured TDX or SEV-SNP is BACKEND_UNAVAILABLE", async (t) => {
   const dir = await fsMkdtemp(join(tmpdir(), "mesatee-notsm-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  await assert.rejects(openBackend({ kind: "tdx", root: dir }), (e) => isBackendError(e, "BACKEND_UNAVAILABLE"));
-  await assert.rejects(openBackend({ kind: "sev-snp", root: dir }), (e) => isBackendError(e, "BACKEND_UNAVAILABLE"));
-  await assert.rejects(new TdxBackend({ root: dir }).getEvidence(reportData), (e) => isBackendError(e, "BACKEND_UNAVAILABLE"));
-  assert.throws(() => createBackend({ kind: "sgx" } as never), (e) => isBackendError(e, "INVALID_CONFIG"));
+  await assert.rejects(openBackend({ kind: "tdx", root: dir }), (e) =>
+    isBackendError(e, "BACKEND_UNAVAILABLE"),
+  );
+  await assert.rejects(openBackend({ kind: "sev-snp", root: dir }), (e) =>
+    isBackendError(e, "BACKEND_UNAVAILABLE"),
+  );
+  await assert.rejects(new TdxBackend({ root: dir }).getEvidence(reportData), (e) =>
+    isBackendError(e, "BACKEND_UNAVAILABLE"),
+  );
+  assert.throws(
+    () => createBackend({ kind: "sgx" } as never),
+    (e) => isBackendError(e, "INVALID_CONFIG"),
+  );
 });
 
 test("TDX/SEV-SNP sealing: refused without an operator key file; derived from a 0600 key file; a loose file is refused", async (t) => {
   const dir = await fsMkdtemp(join(tmpdir(), "mesatee-tsmkey-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  await assert.rejects(deriveSealingKey(new TdxBackend({ root: dir }), "storage"), (e) => isBackendError(e, "SEALING_UNSUPPORTED"));
-  await assert.rejects(deriveSealingKey(new SevSnpBackend({ root: dir }), "storage"), (e) => isBackendError(e, "SEALING_UNSUPPORTED"));
+  await assert.rejects(deriveSealingKey(new TdxBackend({ root: dir }), "storage"), (e) =>
+    isBackendError(e, "SEALING_UNSUPPORTED"),
+  );
+  await assert.rejects(deriveSealingKey(new SevSnpBackend({ root: dir }), "storage"), (e) =>
+    isBackendError(e, "SEALING_UNSUPPORTED"),
+  );
   const keyFile = join(dir, "sealing.key");
   await fsWriteFile(keyFile, Buffer.alloc(32, 7), { mode: 0o600 });
   const backend = new TdxBackend({ root: dir, sealingKeyFile: keyFile });
   const key = await deriveSealingKey(backend, "storage");
   assert.equal(key.length, 32);
-  assert.deepEqual(await deriveSealingKey(new TdxBackend({ root: dir, sealingKeyFile: keyFile }), "storage"), key);
+  assert.deepEqual(
+    await deriveSealingKey(new TdxBackend({ root: dir, sealingKeyFile: keyFile }), "storage"),
+    key,
+  );
   assert.notDeepEqual(await deriveSealingKey(backend, "other"), key);
   await chmod(keyFile, 0o644);
   await assert.rejects(deriveSealingKey(backend, "storage"), (e) => isBackendError(e, "KEY_FILE_INVALID"));

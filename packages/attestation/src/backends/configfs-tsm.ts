@@ -83,7 +83,9 @@ abstract class TsmBackend implements AttestationBackend {
     try {
       return await this.fs.mkdtemp(join(this.root, "report", "mesatee-"));
     } catch (err) {
-      throw new BackendError("BACKEND_UNAVAILABLE", `configfs-tsm is not available under ${this.root}`, { cause: err });
+      throw new BackendError("BACKEND_UNAVAILABLE", `configfs-tsm is not available under ${this.root}`, {
+        cause: err,
+      });
     }
   }
 
@@ -109,7 +111,8 @@ abstract class TsmBackend implements AttestationBackend {
 
   private async generation(entry: string): Promise<number> {
     const text = (await this.fs.readFile(join(entry, "generation"))).toString("utf8").trim();
-    if (!/^\d+$/.test(text)) throw new BackendError("BAD_EVIDENCE", "configfs-tsm generation is not a number");
+    if (!/^\d+$/.test(text))
+      throw new BackendError("BAD_EVIDENCE", "configfs-tsm generation is not a number");
     return Number(text);
   }
 
@@ -121,7 +124,9 @@ abstract class TsmBackend implements AttestationBackend {
         const code = (err as NodeJS.ErrnoException).code;
         if ((code !== "EBUSY" && code !== "EAGAIN") || attempt >= this.retries) {
           if (code === "EBUSY" || code === "EAGAIN") {
-            throw new BackendError("BUSY", `the TEE stayed busy through ${this.retries} retries`, { cause: err });
+            throw new BackendError("BUSY", `the TEE stayed busy through ${this.retries} retries`, {
+              cause: err,
+            });
           }
           throw ioError("reading outblob failed", err);
         }
@@ -145,7 +150,10 @@ abstract class TsmBackend implements AttestationBackend {
     try {
       const provider = await this.readProvider(entry);
       if (provider !== this.provider) {
-        throw new BackendError("PROVIDER_MISMATCH", `configfs-tsm provider is "${provider}", ${this.kind} needs "${this.provider}"`);
+        throw new BackendError(
+          "PROVIDER_MISMATCH",
+          `configfs-tsm provider is "${provider}", ${this.kind} needs "${this.provider}"`,
+        );
       }
       await this.beforeRequest(entry);
       let outblob: Buffer;
@@ -168,7 +176,11 @@ abstract class TsmBackend implements AttestationBackend {
       }
       if (outblob.length > MAX_OUTBLOB_SIZE) throw new BackendError("BAD_EVIDENCE", "outblob is too large");
       this.checkOutblob(outblob, reportData);
-      return { format: this.format, raw: outblob, ...(auxblob && auxblob.length > 0 ? { aux: auxblob } : {}) };
+      return {
+        format: this.format,
+        raw: outblob,
+        ...(auxblob && auxblob.length > 0 ? { aux: auxblob } : {}),
+      };
     } finally {
       await this.fs.rmdir(entry).catch(() => undefined);
     }
@@ -194,7 +206,8 @@ abstract class TsmBackend implements AttestationBackend {
       );
     }
     const key = await readPrivateFile(this.sealingKeyFile);
-    if (key.length !== 32) throw new BackendError("KEY_FILE_INVALID", `${this.sealingKeyFile} must hold 32 bytes`);
+    if (key.length !== 32)
+      throw new BackendError("KEY_FILE_INVALID", `${this.sealingKeyFile} must hold 32 bytes`);
     return key;
   }
 }
@@ -209,15 +222,18 @@ export class TdxBackend extends TsmBackend {
   }
 
   protected checkOutblob(quote: Buffer, reportData: Uint8Array): void {
-    if (quote.length < 48 + 584 + 4) throw new BackendError("BAD_EVIDENCE", `TDX quote of ${quote.length} bytes is too short`);
+    if (quote.length < 48 + 584 + 4)
+      throw new BackendError("BAD_EVIDENCE", `TDX quote of ${quote.length} bytes is too short`);
     const version = quote.readUInt16LE(0);
-    if (quote.readUInt32LE(4) !== 0x81) throw new BackendError("BAD_EVIDENCE", "outblob is not a TDX quote (tee_type)");
+    if (quote.readUInt32LE(4) !== 0x81)
+      throw new BackendError("BAD_EVIDENCE", "outblob is not a TDX quote (tee_type)");
     let offset: number;
     if (version === 4) {
       offset = 48 + 520;
     } else if (version === 5) {
       const bodyType = quote.readUInt16LE(48);
-      if (bodyType !== 2 && bodyType !== 3) throw new BackendError("BAD_EVIDENCE", `TDX quote v5 has body type ${bodyType}`);
+      if (bodyType !== 2 && bodyType !== 3)
+        throw new BackendError("BAD_EVIDENCE", `TDX quote v5 has body type ${bodyType}`);
       offset = 54 + 520;
     } else {
       throw new BackendError("BAD_EVIDENCE", `TDX quote version ${version} is not 4 or 5`);
@@ -236,7 +252,10 @@ export class SevSnpBackend extends TsmBackend {
 
   constructor(options: SnpBackendOptions = {}) {
     super(options);
-    if (options.privlevel !== undefined && (!Number.isInteger(options.privlevel) || options.privlevel < 0 || options.privlevel > 3)) {
+    if (
+      options.privlevel !== undefined &&
+      (!Number.isInteger(options.privlevel) || options.privlevel < 0 || options.privlevel > 3)
+    ) {
       throw new BackendError("INVALID_CONFIG", "privlevel must be 0, 1, 2 or 3");
     }
     this.privlevel = options.privlevel;
@@ -251,7 +270,10 @@ export class SevSnpBackend extends TsmBackend {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw ioError("cannot read privlevel_floor", err);
     }
     if (this.privlevel < floor) {
-      throw new BackendError("INVALID_CONFIG", `privlevel ${this.privlevel} is below the kernel's floor ${floor}`);
+      throw new BackendError(
+        "INVALID_CONFIG",
+        `privlevel ${this.privlevel} is below the kernel's floor ${floor}`,
+      );
     }
     try {
       await this.fs.writeFile(join(entry, "privlevel"), `${this.privlevel}\n`);
@@ -261,8 +283,11 @@ export class SevSnpBackend extends TsmBackend {
   }
 
   protected checkOutblob(report: Buffer, reportData: Uint8Array): void {
-    if (report.length < SNP_REPORT_SIZE) throw new BackendError("BAD_EVIDENCE", `SNP report of ${report.length} bytes is too short`);
-    if (!report.subarray(SNP_REPORT_DATA_OFFSET, SNP_REPORT_DATA_OFFSET + 64).equals(Buffer.from(reportData))) {
+    if (report.length < SNP_REPORT_SIZE)
+      throw new BackendError("BAD_EVIDENCE", `SNP report of ${report.length} bytes is too short`);
+    if (
+      !report.subarray(SNP_REPORT_DATA_OFFSET, SNP_REPORT_DATA_OFFSET + 64).equals(Buffer.from(reportData))
+    ) {
       throw new BackendError("BAD_EVIDENCE", "the SNP report does not carry the requested report data");
     }
     if (this.privlevel !== undefined && report.readUInt32LE(SNP_VMPL_OFFSET) !== this.privlevel) {

@@ -16,7 +16,10 @@ export async function readPrivateFile(path: string): Promise<Buffer> {
   }
   if (!info.isFile()) throw new BackendError("KEY_FILE_INVALID", `${path} is not a regular file`);
   if ((info.mode & 0o077) !== 0) {
-    throw new BackendError("KEY_FILE_INVALID", `${path} is accessible to group or others (mode ${(info.mode & 0o777).toString(8)}); chmod 600 it`);
+    throw new BackendError(
+      "KEY_FILE_INVALID",
+      `${path} is accessible to group or others (mode ${(info.mode & 0o777).toString(8)}); chmod 600 it`,
+    );
   }
   try {
     return await readFile(path);

@@ -20,7 +20,12 @@ async function fakeGramine(
   await writeFile(join(root, "user_report_data"), Buffer.alloc(64));
   if (opts.quoteFor) {
     // The simulation backend writes real SGX quote v3 bytes: exactly what Gramine's quote file holds.
-    const sim = new SimulationBackend({ dir: join(root, "sim"), service: "execution", codeDigest: "33".repeat(32), configDigest: "44".repeat(32) });
+    const sim = new SimulationBackend({
+      dir: join(root, "sim"),
+      service: "execution",
+      codeDigest: "33".repeat(32),
+      configDigest: "44".repeat(32),
+    });
     await writeFile(join(root, "quote"), (await sim.getEvidence(opts.quoteFor)).raw);
   }
   if (opts.keys !== false) {
@@ -44,22 +49,32 @@ test("Gramine: the report data is written to user_report_data and the quote retu
 
 test("Gramine: a quote carrying other report data (an interleaved writer) is refused", async (t) => {
   const root = await fakeGramine(t, { quoteFor: Buffer.alloc(64, 1) });
-  await assert.rejects(new GramineSgxBackend({ root }).getEvidence(Buffer.alloc(64, 2)), (e) => isBackendError(e, "CONCURRENT_USE"));
+  await assert.rejects(new GramineSgxBackend({ root }).getEvidence(Buffer.alloc(64, 2)), (e) =>
+    isBackendError(e, "CONCURRENT_USE"),
+  );
 });
 
 test("Gramine: without remote attestation (attestation_type none) or without /dev/attestation the backend is unavailable", async (t) => {
   const none = await fakeGramine(t, { type: "none" });
   assert.equal(await new GramineSgxBackend({ root: none }).detect(), false);
-  await assert.rejects(new GramineSgxBackend({ root: none }).getEvidence(Buffer.alloc(64)), (e) => isBackendError(e, "BACKEND_UNAVAILABLE"));
+  await assert.rejects(new GramineSgxBackend({ root: none }).getEvidence(Buffer.alloc(64)), (e) =>
+    isBackendError(e, "BACKEND_UNAVAILABLE"),
+  );
   const absent = join(none, "does-not-exist");
-  await assert.rejects(openBackend({ kind: "sgx-gramine", root: absent }), (e) => isBackendError(e, "BACKEND_UNAVAILABLE"));
-  await assert.rejects(new GramineSgxBackend({ root: absent }).getEvidence(Buffer.alloc(64)), (e) => isBackendError(e, "BACKEND_UNAVAILABLE"));
+  await assert.rejects(openBackend({ kind: "sgx-gramine", root: absent }), (e) =>
+    isBackendError(e, "BACKEND_UNAVAILABLE"),
+  );
+  await assert.rejects(new GramineSgxBackend({ root: absent }).getEvidence(Buffer.alloc(64)), (e) =>
+    isBackendError(e, "BACKEND_UNAVAILABLE"),
+  );
 });
 
 test("Gramine: a file that is not an SGX quote is refused", async (t) => {
   const root = await fakeGramine(t);
   await writeFile(join(root, "quote"), Buffer.alloc(100));
-  await assert.rejects(new GramineSgxBackend({ root }).getEvidence(Buffer.alloc(64)), (e) => isBackendError(e, "BAD_EVIDENCE"));
+  await assert.rejects(new GramineSgxBackend({ root }).getEvidence(Buffer.alloc(64)), (e) =>
+    isBackendError(e, "BAD_EVIDENCE"),
+  );
 });
 
 test("Gramine: the write+read pair is serialised within a process", async () => {
@@ -101,8 +116,12 @@ test("Gramine sealing keys: HKDF over the SGX sealing key, separated by label an
 
 test("Gramine sealing: a missing sealing key is SEALING_UNSUPPORTED, a short one KEY_FILE_INVALID", async (t) => {
   const root = await fakeGramine(t, { keys: false });
-  await assert.rejects(deriveSealingKey(new GramineSgxBackend({ root }), "x"), (e) => isBackendError(e, "SEALING_UNSUPPORTED"));
+  await assert.rejects(deriveSealingKey(new GramineSgxBackend({ root }), "x"), (e) =>
+    isBackendError(e, "SEALING_UNSUPPORTED"),
+  );
   await mkdir(join(root, "keys"));
   await writeFile(join(root, "keys", "_sgx_mrsigner"), Buffer.alloc(8));
-  await assert.rejects(deriveSealingKey(new GramineSgxBackend({ root }), "x"), (e) => isBackendError(e, "KEY_FILE_INVALID"));
+  await assert.rejects(deriveSealingKey(new GramineSgxBackend({ root }), "x"), (e) =>
+    isBackendError(e, "KEY_FILE_INVALID"),
+  );
 });

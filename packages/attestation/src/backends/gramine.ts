@@ -61,10 +61,17 @@ export class GramineSgxBackend implements AttestationBackend {
       try {
         type = await this.attestationType();
       } catch (err) {
-        throw new BackendError("BACKEND_UNAVAILABLE", `Gramine attestation files not found under ${this.root}`, { cause: err });
+        throw new BackendError(
+          "BACKEND_UNAVAILABLE",
+          `Gramine attestation files not found under ${this.root}`,
+          { cause: err },
+        );
       }
       if (type !== "dcap") {
-        throw new BackendError("BACKEND_UNAVAILABLE", `Gramine remote attestation is "${type}", need "dcap" (sgx.remote_attestation)`);
+        throw new BackendError(
+          "BACKEND_UNAVAILABLE",
+          `Gramine remote attestation is "${type}", need "dcap" (sgx.remote_attestation)`,
+        );
       }
       let quote: Buffer;
       try {
@@ -75,10 +82,16 @@ export class GramineSgxBackend implements AttestationBackend {
         throw ioError("Gramine quote request failed", err);
       }
       if (quote.length < 436 || quote.length > MAX_SGX_QUOTE_SIZE || quote.readUInt16LE(0) !== 3) {
-        throw new BackendError("BAD_EVIDENCE", `Gramine returned ${quote.length} bytes that are not an SGX quote v3`);
+        throw new BackendError(
+          "BAD_EVIDENCE",
+          `Gramine returned ${quote.length} bytes that are not an SGX quote v3`,
+        );
       }
       if (!quote.subarray(368, 432).equals(Buffer.from(reportData))) {
-        throw new BackendError("CONCURRENT_USE", "the quote carries other report data: another writer used /dev/attestation concurrently");
+        throw new BackendError(
+          "CONCURRENT_USE",
+          "the quote carries other report data: another writer used /dev/attestation concurrently",
+        );
       }
       return { format: "sgx-dcap-quote", raw: quote };
     });
@@ -92,11 +105,14 @@ export class GramineSgxBackend implements AttestationBackend {
       key = await readFile(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-        throw new BackendError("SEALING_UNSUPPORTED", `Gramine sealing key ${path} is not available`, { cause: err });
+        throw new BackendError("SEALING_UNSUPPORTED", `Gramine sealing key ${path} is not available`, {
+          cause: err,
+        });
       }
       throw ioError(`cannot read ${path}`, err);
     }
-    if (key.length !== 16) throw new BackendError("KEY_FILE_INVALID", `${path} must hold 16 bytes, found ${key.length}`);
+    if (key.length !== 16)
+      throw new BackendError("KEY_FILE_INVALID", `${path} must hold 16 bytes, found ${key.length}`);
     return key;
   }
 }

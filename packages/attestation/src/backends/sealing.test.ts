@@ -49,6 +49,10 @@ test("sealing labels must be non-empty and bounded; bindings must be known", asy
   t.after(() => rm(dir, { recursive: true, force: true }));
   const backend = new SimulationBackend({ dir, ...code });
   await assert.rejects(deriveSealingKey(backend, ""), (e) => isBackendError(e, "INVALID_ARGUMENT"));
-  await assert.rejects(deriveSealingKey(backend, "x".repeat(129)), (e) => isBackendError(e, "INVALID_ARGUMENT"));
-  await assert.rejects(deriveSealingKey(backend, "x", { binding: "mrtd" as never }), (e) => isBackendError(e, "INVALID_ARGUMENT"));
+  await assert.rejects(deriveSealingKey(backend, "x".repeat(129)), (e) =>
+    isBackendError(e, "INVALID_ARGUMENT"),
+  );
+  await assert.rejects(deriveSealingKey(backend, "x", { binding: "mrtd" as never }), (e) =>
+    isBackendError(e, "INVALID_ARGUMENT"),
+  );
 });

@@ -26,7 +26,10 @@ export function createBackend(config: BackendConfig): AttestationBackend {
       return new SevSnpBackend(config);
     default: {
       const kind = (config as { kind?: unknown }).kind;
-      throw new BackendError("INVALID_CONFIG", `unknown backend kind ${JSON.stringify(kind)}; expected one of ${TEE_KINDS.join(", ")}`);
+      throw new BackendError(
+        "INVALID_CONFIG",
+        `unknown backend kind ${JSON.stringify(kind)}; expected one of ${TEE_KINDS.join(", ")}`,
+      );
     }
   }
 }
@@ -35,7 +38,10 @@ export function createBackend(config: BackendConfig): AttestationBackend {
 export async function openBackend(config: BackendConfig): Promise<AttestationBackend> {
   const backend = createBackend(config);
   if (!(await backend.detect())) {
-    throw new BackendError("BACKEND_UNAVAILABLE", `the configured attestation backend "${backend.kind}" is not available on this machine`);
+    throw new BackendError(
+      "BACKEND_UNAVAILABLE",
+      `the configured attestation backend "${backend.kind}" is not available on this machine`,
+    );
   }
   return backend;
 }

@@ -9,7 +9,6 @@ export type TeeKind = "simulation" | "sgx-gramine" | "tdx" | "sev-snp";
 
 export const TEE_KINDS: readonly TeeKind[] = ["simulation", "sgx-gramine", "tdx", "sev-snp"];
 
-
 /** Which measurement a sealing key is bound to (SGX terms; other TEEs map onto them). */
 export type SealingBinding = "mrenclave" | "mrsigner";
 

@@ -34,17 +34,42 @@ test("integers, strings and tags use the shortest encoding (RFC 8949 §4.2.1)", 
 });
 
 test("map keys are sorted by their encoded bytes, whatever order they are given in", () => {
-  const a = encodeCbor(new CborMap([["pubkey-hash", 1], ["tee", 2], ["nonce", 3]]));
-  const b = encodeCbor(new CborMap([["nonce", 3], ["pubkey-hash", 1], ["tee", 2]]));
+  const a = encodeCbor(
+    new CborMap([
+      ["pubkey-hash", 1],
+      ["tee", 2],
+      ["nonce", 3],
+    ]),
+  );
+  const b = encodeCbor(
+    new CborMap([
+      ["nonce", 3],
+      ["pubkey-hash", 1],
+      ["tee", 2],
+    ]),
+  );
   assert.deepEqual(a, b);
   assert.equal(a.toString("hex").slice(0, 10), "a363746565");
-  assert.throws(() => encodeCbor(new CborMap([["x", 1], ["x", 2]])));
+  assert.throws(() =>
+    encodeCbor(
+      new CborMap([
+        ["x", 1],
+        ["x", 2],
+      ]),
+    ),
+  );
 });
 
 test("claims with only pubkey-hash encode byte-exactly like Gramine's: a1 6b 'pubkey-hash' 58 24 82 01 58 20 …", () => {
   const digest = Buffer.alloc(32, 0x11);
   const bytes = encodeCbor(new CborMap([["pubkey-hash", encodeCbor([1, digest])]]));
-  assert.equal(bytes.toString("hex"), "a16b" + Buffer.from("pubkey-hash").toString("hex") + "5824820158 20".replace(" ", "") + digest.toString("hex"));
+  assert.equal(
+    bytes.toString("hex"),
+    "a16b" +
+      Buffer.from("pubkey-hash").toString("hex") +
+      "5824820158 20".replace(" ", "") +
+      digest.toString("hex"),
+  );
 });
 
 test("the decoder refuses non-canonical, indefinite, truncated, trailing, duplicated and overly deep input", () => {
@@ -62,22 +87,54 @@ test("the decoder refuses non-canonical, indefinite, truncated, trailing, duplic
     "9a ffffffff", // absurd length
   ];
   for (const input of bad) {
-    assert.throws(() => decodeCbor(hex(input)), (e) => isRaTlsError(e, "EVIDENCE_MALFORMED"), input);
+    assert.throws(
+      () => decodeCbor(hex(input)),
+      (e) => isRaTlsError(e, "EVIDENCE_MALFORMED"),
+      input,
+    );
   }
 });
 
 test("claims round-trip, and claims without a service, with a bad digest length or an unknown hash are refused", () => {
-  const claims = { pubkeyHash: { alg: 1, digest: Buffer.alloc(32, 9) }, service: "frontend", tee: "sgx" as const, nonce: Buffer.from([1]) };
+  const claims = {
+    pubkeyHash: { alg: 1, digest: Buffer.alloc(32, 9) },
+    service: "frontend",
+    tee: "sgx" as const,
+    nonce: Buffer.from([1]),
+  };
   const decoded = decodeClaims(encodeClaims(claims));
   assert.equal(decoded.service, "frontend");
   assert.equal(decoded.tee, "sgx");
   assert.deepEqual(Buffer.from(decoded.pubkeyHash.digest), claims.pubkeyHash.digest);
   const bad = [
-    new CborMap([["pubkey-hash", encodeCbor([1, Buffer.alloc(32)])], ["tee", "sgx"]]),
-    new CborMap([["pubkey-hash", encodeCbor([1, Buffer.alloc(31)])], ["service", "a"], ["tee", "sgx"]]),
-    new CborMap([["pubkey-hash", encodeCbor([99, Buffer.alloc(32)])], ["service", "a"], ["tee", "sgx"]]),
-    new CborMap([["pubkey-hash", encodeCbor([1, Buffer.alloc(32)])], ["service", "a"], ["tee", "sgx-gramine"]]),
-    new CborMap([["pubkey-hash", [1, Buffer.alloc(32)]], ["service", "a"], ["tee", "sgx"]]),
+    new CborMap([
+      ["pubkey-hash", encodeCbor([1, Buffer.alloc(32)])],
+      ["tee", "sgx"],
+    ]),
+    new CborMap([
+      ["pubkey-hash", encodeCbor([1, Buffer.alloc(31)])],
+      ["service", "a"],
+      ["tee", "sgx"],
+    ]),
+    new CborMap([
+      ["pubkey-hash", encodeCbor([99, Buffer.alloc(32)])],
+      ["service", "a"],
+      ["tee", "sgx"],
+    ]),
+    new CborMap([
+      ["pubkey-hash", encodeCbor([1, Buffer.alloc(32)])],
+      ["service", "a"],
+      ["tee", "sgx-gramine"],
+    ]),
+    new CborMap([
+      ["pubkey-hash", [1, Buffer.alloc(32)]],
+      ["service", "a"],
+      ["tee", "sgx"],
+    ]),
   ];
-  for (const map of bad) assert.throws(() => decodeClaims(encodeCbor(map)), (e) => isRaTlsError(e, "EVIDENCE_MALFORMED"));
+  for (const map of bad)
+    assert.throws(
+      () => decodeClaims(encodeCbor(map)),
+      (e) => isRaTlsError(e, "EVIDENCE_MALFORMED"),
+    );
 });

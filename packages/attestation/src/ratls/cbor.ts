@@ -6,15 +6,7 @@
 import { RaTlsError } from "./errors.js";
 
 export type CborValue =
-  | number
-  | bigint
-  | Uint8Array
-  | string
-  | boolean
-  | null
-  | CborValue[]
-  | CborMap
-  | CborTag;
+  number | bigint | Uint8Array | string | boolean | null | CborValue[] | CborMap | CborTag;
 
 export class CborMap {
   constructor(readonly entries: ReadonlyArray<readonly [CborValue, CborValue]>) {}
@@ -79,7 +71,12 @@ export function encodeCbor(value: CborValue): Buffer {
     const encoded = value.entries.map(([k, v]) => [encodeCbor(k), encodeCbor(v)] as const);
     encoded.sort((a, b) => Buffer.compare(a[0], b[0]));
     for (let i = 1; i < encoded.length; i++) {
-      if (Buffer.compare((encoded[i - 1] as readonly [Buffer, Buffer])[0], (encoded[i] as readonly [Buffer, Buffer])[0]) === 0) {
+      if (
+        Buffer.compare(
+          (encoded[i - 1] as readonly [Buffer, Buffer])[0],
+          (encoded[i] as readonly [Buffer, Buffer])[0],
+        ) === 0
+      ) {
         throw new RangeError("duplicate CBOR map key");
       }
     }
@@ -119,7 +116,8 @@ export function decodeCbor(input: Uint8Array, limits: CborDecodeLimits = {}): Cb
     let n = 0n;
     for (let i = 0; i < size; i++) n = (n << 8n) | BigInt(buf[pos + i] as number);
     pos += size;
-    if ((size === 1 && n < 24n) || (size > 1 && n < 1n << BigInt(4 * size))) throw bad("non-shortest argument");
+    if ((size === 1 && n < 24n) || (size > 1 && n < 1n << BigInt(4 * size)))
+      throw bad("non-shortest argument");
     return n;
   };
 

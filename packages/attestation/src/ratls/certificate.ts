@@ -81,16 +81,24 @@ export async function issueRaTlsCertificate(options: IssueRaTlsOptions): Promise
   if (!isValidServiceName(service)) throw new RaTlsError("INVALID_ARGUMENT", "invalid service name");
   const validityMs = options.validityMs ?? DEFAULT_VALIDITY_MS;
   if (!Number.isInteger(validityMs) || validityMs < 60_000 || validityMs > MAX_VALIDITY_MS) {
-    throw new RaTlsError("INVALID_ARGUMENT", `validityMs must be between one minute and ${MAX_VALIDITY_MS} ms`);
+    throw new RaTlsError(
+      "INVALID_ARGUMENT",
+      `validityMs must be between one minute and ${MAX_VALIDITY_MS} ms`,
+    );
   }
-  if (options.nonce !== undefined && (!(options.nonce instanceof Uint8Array) || options.nonce.length > MAX_NONCE_LENGTH)) {
+  if (
+    options.nonce !== undefined &&
+    (!(options.nonce instanceof Uint8Array) || options.nonce.length > MAX_NONCE_LENGTH)
+  ) {
     throw new RaTlsError("INVALID_ARGUMENT", `nonce must be at most ${MAX_NONCE_LENGTH} bytes`);
   }
   for (const name of options.dnsNames ?? []) {
-    if (!/^[A-Za-z0-9*]([A-Za-z0-9.-]{0,252})$/.test(name)) throw new RaTlsError("INVALID_ARGUMENT", `invalid DNS name ${name}`);
+    if (!/^[A-Za-z0-9*]([A-Za-z0-9.-]{0,252})$/.test(name))
+      throw new RaTlsError("INVALID_ARGUMENT", `invalid DNS name ${name}`);
   }
   const tee = TEE_OF_BACKEND[backend.kind];
-  if (tee === undefined) throw new RaTlsError("INVALID_ARGUMENT", `unknown backend kind ${String(backend.kind)}`);
+  if (tee === undefined)
+    throw new RaTlsError("INVALID_ARGUMENT", `unknown backend kind ${String(backend.kind)}`);
   const now = options.now ?? new Date();
 
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
@@ -111,7 +119,11 @@ export async function issueRaTlsCertificate(options: IssueRaTlsOptions): Promise
       ? await options.leadingExtensions({ publicKey, spki, point: spkiPublicKeyBits(spki).subarray(1) })
       : [];
   } catch (err) {
-    throw new RaTlsError("ISSUE_FAILED", `could not obtain evidence for ${service}: ${(err as Error).message}`, { cause: err });
+    throw new RaTlsError(
+      "ISSUE_FAILED",
+      `could not obtain evidence for ${service}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 
   const name: DistinguishedName = [

@@ -75,7 +75,8 @@ export function decodeClaims(bytes: Uint8Array): RaTlsClaims {
   const service = map.get("service");
   if (!isValidServiceName(service)) throw malformed("service missing or invalid");
   const tee = map.get("tee");
-  if (typeof tee !== "string" || !CLAIMED_TEES.includes(tee as ClaimedTee)) throw malformed("tee missing or invalid");
+  if (typeof tee !== "string" || !CLAIMED_TEES.includes(tee as ClaimedTee))
+    throw malformed("tee missing or invalid");
   const nonce = map.get("nonce");
   if (nonce !== undefined && (!(nonce instanceof Uint8Array) || nonce.length > MAX_NONCE_LENGTH)) {
     throw malformed("nonce is not a byte string of at most 64 bytes");

@@ -81,7 +81,8 @@ export function oid(dotted: string): Buffer {
 }
 
 /** BIT STRING holding whole bytes (signatures, keys). */
-export const bitString = (bytes: Uint8Array): Buffer => tlv(TAG.BIT_STRING, Buffer.concat([Buffer.from([0]), bytes]));
+export const bitString = (bytes: Uint8Array): Buffer =>
+  tlv(TAG.BIT_STRING, Buffer.concat([Buffer.from([0]), bytes]));
 
 /** BIT STRING of named bits (bit 0 is the most significant bit of the first byte), DER-minimal. */
 export function namedBits(bits: number[]): Buffer {

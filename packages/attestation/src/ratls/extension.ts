@@ -67,7 +67,8 @@ export interface DecodedEvidenceExtension {
 
 export function decodeEvidenceExtension(value: Uint8Array): DecodedEvidenceExtension {
   const item = decodeCbor(value, { maxDepth: 2, maxItems: 4 });
-  if (!(item instanceof CborTag)) throw new RaTlsError("EVIDENCE_MALFORMED", "evidence extension is not a CBOR tag");
+  if (!(item instanceof CborTag))
+    throw new RaTlsError("EVIDENCE_MALFORMED", "evidence extension is not a CBOR tag");
   const body = item.value;
   if (!Array.isArray(body) || body.length !== 2) {
     throw new RaTlsError("EVIDENCE_MALFORMED", "evidence extension is not [evidence, claims]");

@@ -62,7 +62,13 @@ test("a failed renewal is reported and the current certificate stays in use", as
     },
     sealingSecret: (b) => sim.sealingSecret(b),
   };
-  const manager = new CertificateManager({ backend: flaky, service: "frontend", validityMs: 3600_000, renewBeforeMs: 3600_000, retryDelayMs: 3600_000 });
+  const manager = new CertificateManager({
+    backend: flaky,
+    service: "frontend",
+    validityMs: 3600_000,
+    renewBeforeMs: 3600_000,
+    retryDelayMs: 3600_000,
+  });
   fail = false;
   const first = await manager.start();
   fail = true;
@@ -70,5 +76,8 @@ test("a failed renewal is reported and the current certificate stays in use", as
   assert.ok(isRaTlsError(err, "ISSUE_FAILED"));
   assert.equal(manager.current(), first);
   manager.stop();
-  assert.throws(() => new CertificateManager({ backend: flaky, service: "frontend" }).current(), (e) => isRaTlsError(e, "INVALID_ARGUMENT"));
+  assert.throws(
+    () => new CertificateManager({ backend: flaky, service: "frontend" }).current(),
+    (e) => isRaTlsError(e, "INVALID_ARGUMENT"),
+  );
 });

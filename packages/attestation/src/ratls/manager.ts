@@ -39,7 +39,10 @@ export class CertificateManager extends EventEmitter {
     this.clock = options.clock ?? (() => new Date());
     this.renewBeforeMs = options.renewBeforeMs;
     this.retryDelayMs = options.retryDelayMs ?? 60_000;
-    if (this.renewBeforeMs !== undefined && (!Number.isFinite(this.renewBeforeMs) || this.renewBeforeMs < 0)) {
+    if (
+      this.renewBeforeMs !== undefined &&
+      (!Number.isFinite(this.renewBeforeMs) || this.renewBeforeMs < 0)
+    ) {
       throw new RaTlsError("INVALID_ARGUMENT", "renewBeforeMs must be ≥ 0");
     }
     if (!Number.isFinite(this.retryDelayMs) || this.retryDelayMs < 0) {
@@ -59,7 +62,8 @@ export class CertificateManager extends EventEmitter {
 
   /** The certificate in use; start() must have completed. */
   current(): RaTlsCertificate {
-    if (this.cert === undefined) throw new RaTlsError("INVALID_ARGUMENT", "CertificateManager.start() has not completed");
+    if (this.cert === undefined)
+      throw new RaTlsError("INVALID_ARGUMENT", "CertificateManager.start() has not completed");
     return this.cert;
   }
 
@@ -85,7 +89,12 @@ export class CertificateManager extends EventEmitter {
   rotate(): Promise<RaTlsCertificate> {
     this.pending ??= (async () => {
       try {
-        const { renewBeforeMs: _r, retryDelayMs: _d, clock: _c, ...issue } = this.options as CertificateManagerOptions;
+        const {
+          renewBeforeMs: _r,
+          retryDelayMs: _d,
+          clock: _c,
+          ...issue
+        } = this.options as CertificateManagerOptions;
         const cert = await issueRaTlsCertificate({ ...issue, now: this.clock() });
         this.cert = cert;
         for (const { server, context } of this.attachments) {
@@ -111,12 +120,15 @@ export class CertificateManager extends EventEmitter {
 
   private arm(delay: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.rotate().catch((err: unknown) => {
-        this.emit("rotationFailed", err);
-        this.arm(this.retryDelayMs);
-      });
-    }, Math.min(delay, 2 ** 31 - 1));
+    this.timer = setTimeout(
+      () => {
+        this.rotate().catch((err: unknown) => {
+          this.emit("rotationFailed", err);
+          this.arm(this.retryDelayMs);
+        });
+      },
+      Math.min(delay, 2 ** 31 - 1),
+    );
     // Renewal alone must not keep a process alive.
     this.timer.unref();
   }

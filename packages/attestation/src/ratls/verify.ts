@@ -5,6 +5,7 @@
 
 import { createHash, createPublicKey, timingSafeEqual, verify as verifySignature } from "node:crypto";
 import type { Evidence, TeeType, VerifiedEvidence } from "../types.js";
+import { verifyEvidence, type EvidenceCollateral, type VerifyEvidenceOptions } from "../verify/evidence.js";
 import { decodeClaims, reportDataForClaims, spkiDigest } from "./claims.js";
 import { MAX_VALIDITY_MS } from "./certificate.js";
 import { RaTlsError } from "./errors.js";
@@ -25,13 +26,17 @@ export type EvidenceVerifier<P, C> = (
   check: EvidenceCheck<P, C>,
 ) => VerifiedEvidence | Promise<VerifiedEvidence>;
 
-export interface VerifyRaTlsOptions<P, C> {
+/** The policy forms verifyEvidence accepts (a parsed Policy, JSON text or bytes, or an object). */
+export type PolicyInput = VerifyEvidenceOptions["policy"];
+
+export interface VerifyRaTlsOptions<P = PolicyInput, C = EvidenceCollateral> {
   now: Date;
   policy: P;
   /** The service(s) the caller expects; the certificate's claims must name one of them. */
   service?: string | readonly string[];
   collateral?: C;
-  verify: EvidenceVerifier<P, C>;
+  /** The evidence verifier; default verifyEvidence (signed policy, collateral, measurements). */
+  verify?: EvidenceVerifier<P, C>;
   /** Refuse certificates whose notAfter − notBefore exceeds this; default 7 days. */
   maxValidityMs?: number;
   /** Refuse certificates larger than this; default 64 KiB. */
@@ -60,19 +65,31 @@ const SIGNATURE_HASH: Record<string, string> = {
 };
 
 /** Extensions a relying party may see marked critical without understanding more than their name. */
-const KNOWN_CRITICAL = new Set<string>([OID.basicConstraints, OID.keyUsage, OID.extKeyUsage, OID.subjectAltName]);
+const KNOWN_CRITICAL = new Set<string>([
+  OID.basicConstraints,
+  OID.keyUsage,
+  OID.extKeyUsage,
+  OID.subjectAltName,
+]);
 
 function checkSelfSignature(cert: ParsedCertificate): void {
   const hash = SIGNATURE_HASH[cert.signatureAlgorithm];
-  if (hash === undefined) throw new RaTlsError("CERT_SIGNATURE_INVALID", `unsupported signature algorithm ${cert.signatureAlgorithm}`);
-  if (!cert.issuer.equals(cert.subject)) throw new RaTlsError("CERT_SIGNATURE_INVALID", "the certificate is not self-issued");
+  if (hash === undefined)
+    throw new RaTlsError(
+      "CERT_SIGNATURE_INVALID",
+      `unsupported signature algorithm ${cert.signatureAlgorithm}`,
+    );
+  if (!cert.issuer.equals(cert.subject))
+    throw new RaTlsError("CERT_SIGNATURE_INVALID", "the certificate is not self-issued");
   let ok = false;
   try {
     const key = createPublicKey({ key: cert.spki, format: "der", type: "spki" });
     if (key.asymmetricKeyType !== "ec") throw new Error("not an EC key");
     ok = verifySignature(hash, cert.tbs, key, cert.signature);
   } catch (err) {
-    throw new RaTlsError("CERT_SIGNATURE_INVALID", "the certificate key or signature is unusable", { cause: err });
+    throw new RaTlsError("CERT_SIGNATURE_INVALID", "the certificate key or signature is unusable", {
+      cause: err,
+    });
   }
   if (!ok) throw new RaTlsError("CERT_SIGNATURE_INVALID", "the certificate's self-signature does not verify");
 }
@@ -81,18 +98,25 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export async function verifyRaTlsCertificate<P, C>(
+export async function verifyRaTlsCertificate<P = PolicyInput, C = EvidenceCollateral>(
   certificate: Uint8Array,
   options: VerifyRaTlsOptions<P, C>,
 ): Promise<RaTlsPeer> {
   const { now } = options;
-  if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new RaTlsError("INVALID_ARGUMENT", "now must be a valid Date");
-  if (typeof options.verify !== "function") throw new RaTlsError("INVALID_ARGUMENT", "an evidence verifier is required");
+  if (!(now instanceof Date) || Number.isNaN(now.getTime()))
+    throw new RaTlsError("INVALID_ARGUMENT", "now must be a valid Date");
+  const verify = options.verify ?? (verifyEvidence as unknown as EvidenceVerifier<P, C>);
+  if (typeof verify !== "function") throw new RaTlsError("INVALID_ARGUMENT", "verify must be a function");
   const maxBytes = options.maxCertificateBytes ?? MAX_CERTIFICATE_BYTES;
   if (!(certificate instanceof Uint8Array) || certificate.length === 0 || certificate.length > maxBytes) {
     throw new RaTlsError("CERT_MALFORMED", `certificate must be 1..${maxBytes} bytes of DER`);
   }
-  const expected = options.service === undefined ? undefined : typeof options.service === "string" ? [options.service] : options.service;
+  const expected =
+    options.service === undefined
+      ? undefined
+      : typeof options.service === "string"
+        ? [options.service]
+        : options.service;
 
   // 1. The certificate itself: lifetime at `now`, bounded lifetime, self-signature.
   const cert = parseCertificate(certificate);
@@ -120,7 +144,10 @@ export async function verifyRaTlsCertificate<P, C>(
   if (evidenceExt === undefined) {
     const foreign = cert.extensions.find((e) => e.oid in FOREIGN_EVIDENCE_OIDS);
     if (foreign) {
-      throw new RaTlsError("EVIDENCE_UNSUPPORTED_OID", `evidence under ${foreign.oid} (${FOREIGN_EVIDENCE_OIDS[foreign.oid]}) is not accepted; expected ${RATLS_EVIDENCE_OID}`);
+      throw new RaTlsError(
+        "EVIDENCE_UNSUPPORTED_OID",
+        `evidence under ${foreign.oid} (${FOREIGN_EVIDENCE_OIDS[foreign.oid]}) is not accepted; expected ${RATLS_EVIDENCE_OID}`,
+      );
     }
     throw new RaTlsError("EVIDENCE_MISSING", `no evidence extension ${RATLS_EVIDENCE_OID}`);
   }
@@ -129,17 +156,23 @@ export async function verifyRaTlsCertificate<P, C>(
 
   // 3. The claims name this certificate's key.
   if (!equalBytes(spkiDigest(claims.pubkeyHash.alg, cert.spki), claims.pubkeyHash.digest)) {
-    throw new RaTlsError("PUBKEY_HASH_MISMATCH", "the claims' pubkey-hash does not match the certificate key");
+    throw new RaTlsError(
+      "PUBKEY_HASH_MISMATCH",
+      "the claims' pubkey-hash does not match the certificate key",
+    );
   }
   if (expected !== undefined && !expected.includes(claims.service)) {
-    throw new RaTlsError("SERVICE_MISMATCH", `certificate is for service "${claims.service}", expected ${expected.map((s) => `"${s}"`).join(" or ")}`);
+    throw new RaTlsError(
+      "SERVICE_MISMATCH",
+      `certificate is for service "${claims.service}", expected ${expected.map((s) => `"${s}"`).join(" or ")}`,
+    );
   }
 
   // 4. The evidence, checked against the policy entry of the service the claims name.
   const expectedReportData = reportDataForClaims(claimsBytes);
   let verified: VerifiedEvidence;
   try {
-    verified = await options.verify(evidence, {
+    verified = await verify(evidence, {
       expectedReportData,
       now,
       policy: options.policy,
@@ -148,14 +181,24 @@ export async function verifyRaTlsCertificate<P, C>(
     });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    throw new RaTlsError("EVIDENCE_REJECTED", `evidence refused${typeof code === "string" ? ` (${code})` : ""}: ${(err as Error).message}`, { cause: err });
+    throw new RaTlsError(
+      "EVIDENCE_REJECTED",
+      `evidence refused${typeof code === "string" ? ` (${code})` : ""}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   // Defence in depth: the binding holds whatever the verifier did with expectedReportData.
-  if (!/^[0-9a-f]{128}$/i.test(verified.reportData) || !equalBytes(Buffer.from(verified.reportData, "hex"), expectedReportData)) {
+  if (
+    !/^[0-9a-f]{128}$/i.test(verified.reportData) ||
+    !equalBytes(Buffer.from(verified.reportData, "hex"), expectedReportData)
+  ) {
     throw new RaTlsError("REPORT_DATA_MISMATCH", "the evidence does not bind these claims");
   }
   if (verified.tee !== claims.tee) {
-    throw new RaTlsError("TEE_MISMATCH", `claims say "${claims.tee}" but the evidence is from "${verified.tee}"`);
+    throw new RaTlsError(
+      "TEE_MISMATCH",
+      `claims say "${claims.tee}" but the evidence is from "${verified.tee}"`,
+    );
   }
 
   return {

@@ -4,7 +4,14 @@
 // this role's root (as_root_ca_cert.pem) instead of Intel; MesaTEE's own verifier never accepts this
 // format and checks the quote itself.
 
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from "node:crypto";
 import { join } from "node:path";
 import { readOrCreate } from "../backends/files.js";
 import { isBackendError } from "../backends/errors.js";
@@ -134,7 +141,8 @@ export class AttestationServiceRole {
       throw new TeaclaveCompatError("INVALID_ARGUMENT", "modulusLength must be 2048..8192");
     }
     const now = options.now ?? new Date();
-    const rsa = (): { privateKey: KeyObject; publicKey: KeyObject } => generateKeyPairSync("rsa", { modulusLength });
+    const rsa = (): { privateKey: KeyObject; publicKey: KeyObject } =>
+      generateKeyPairSync("rsa", { modulusLength });
     const keyPem = (k: KeyObject): string => k.export({ type: "pkcs8", format: "pem" }) as string;
     try {
       const rootPath = join(options.dir, AS_FILES.root);
@@ -150,13 +158,21 @@ export class AttestationServiceRole {
             publicKey: keys.publicKey,
             signingKey: keys.privateKey,
             // OpenSSL (Teaclave's Python client) refuses a root without CA:TRUE and keyCertSign.
-            extensions: [subjectKeyIdentifier(keys.publicKey), basicConstraints(true), keyUsage("keyCertSign", "cRLSign")],
+            extensions: [
+              subjectKeyIdentifier(keys.publicKey),
+              basicConstraints(true),
+              keyUsage("keyCertSign", "cRLSign"),
+            ],
           });
           return Buffer.from(keyPem(keys.privateKey) + toPem(certDer), "ascii");
         }),
         rootPath,
       );
-      await readOrCreate(join(options.dir, AS_FILES.rootCert), () => Buffer.from(toPem(root.certDer), "ascii"), 0o644);
+      await readOrCreate(
+        join(options.dir, AS_FILES.rootCert),
+        () => Buffer.from(toPem(root.certDer), "ascii"),
+        0o644,
+      );
 
       const signingPath = join(options.dir, AS_FILES.signing);
       const signing = parse(
@@ -187,7 +203,9 @@ export class AttestationServiceRole {
     } catch (err) {
       if (err instanceof TeaclaveCompatError) throw err;
       const code = isBackendError(err, "KEY_FILE_INVALID") ? "KEY_FILE_INVALID" : "IO_ERROR";
-      throw new TeaclaveCompatError(code, `attestation-service keys: ${(err as Error).message}`, { cause: err });
+      throw new TeaclaveCompatError(code, `attestation-service keys: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 

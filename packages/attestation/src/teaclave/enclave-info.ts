@@ -2,8 +2,9 @@
 // (one table per enclave name with mr_enclave / mr_signer hex), the attestation-service root
 // as_root_ca_cert.pem, and auditor signatures over the exact enclave_info.toml bytes
 // (RSA PKCS#1 v1.5 SHA-256, `<auditor>.sign.sha256`). Demo auditor keys are generated per deployment.
+// Checking signatures (with a threshold of distinct auditors) is the policy layer's verifyEnclaveInfo.
 
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readOrCreate } from "../backends/files.js";
@@ -18,7 +19,10 @@ export interface EnclaveIdentity {
 }
 
 /** Names Teaclave's clients look up, e.g. teaclave_frontend_service. */
-export const TEACLAVE_ENCLAVE_NAMES = ["teaclave_authentication_service", "teaclave_frontend_service"] as const;
+export const TEACLAVE_ENCLAVE_NAMES = [
+  "teaclave_authentication_service",
+  "teaclave_frontend_service",
+] as const;
 
 /** Teaclave's demo auditor names (its build uses these three). */
 export const DEFAULT_AUDITORS = ["godzilla", "optimus_prime", "albus_dumbledore"] as const;
@@ -27,14 +31,16 @@ const NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 function hex32(value: Uint8Array | string, what: string): string {
   const text = typeof value === "string" ? value.toLowerCase() : Buffer.from(value).toString("hex");
-  if (!/^[0-9a-f]{64}$/.test(text)) throw new TeaclaveCompatError("INVALID_ARGUMENT", `${what} must be 32 bytes`);
+  if (!/^[0-9a-f]{64}$/.test(text))
+    throw new TeaclaveCompatError("INVALID_ARGUMENT", `${what} must be 32 bytes`);
   return text;
 }
 
 /** Renders enclave_info.toml: tables in the given order, lowercase hex like sgx_sign's dump. */
 export function renderEnclaveInfo(enclaves: Readonly<Record<string, EnclaveIdentity>>): string {
   const names = Object.keys(enclaves);
-  if (names.length === 0) throw new TeaclaveCompatError("INVALID_ARGUMENT", "enclave_info needs at least one enclave");
+  if (names.length === 0)
+    throw new TeaclaveCompatError("INVALID_ARGUMENT", "enclave_info needs at least one enclave");
   return names
     .map((name) => {
       if (!NAME.test(name)) throw new TeaclaveCompatError("INVALID_ARGUMENT", `invalid enclave name ${name}`);
@@ -49,29 +55,6 @@ export function signEnclaveInfo(enclaveInfo: Uint8Array, auditorKey: KeyObject):
   return sign("sha256", enclaveInfo, auditorKey);
 }
 
-/**
- * Accepts enclave_info only when at least `threshold` DISTINCT known auditor keys signed these exact
- * bytes. (Teaclave accepted zero signatures and counted one key twice; both are refused here.)
- */
-export function verifyEnclaveInfo(
-  enclaveInfo: Uint8Array,
-  signatures: readonly Uint8Array[],
-  auditorKeys: readonly KeyObject[],
-  threshold: number,
-): void {
-  if (!Number.isInteger(threshold) || threshold < 1 || threshold > auditorKeys.length) {
-    throw new TeaclaveCompatError("INVALID_ARGUMENT", `threshold must be 1..${auditorKeys.length}`);
-  }
-  const signers = new Set<number>();
-  for (const signature of signatures) {
-    const index = auditorKeys.findIndex((key, i) => !signers.has(i) && verify("sha256", enclaveInfo, key, signature));
-    if (index >= 0) signers.add(index);
-  }
-  if (signers.size < threshold) {
-    throw new TeaclaveCompatError("SIGNATURES_INSUFFICIENT", `${signers.size} distinct auditor signatures, ${threshold} required`);
-  }
-}
-
 /** Loads (or creates once, 0600) each auditor's RSA key under `dir/<name>/<name>.private.pem`. */
 export async function loadAuditorKeys(
   dir: string,
@@ -82,7 +65,12 @@ export async function loadAuditorKeys(
   for (const name of names) {
     if (!NAME.test(name)) throw new TeaclaveCompatError("INVALID_ARGUMENT", `invalid auditor name ${name}`);
     const pem = await readOrCreate(join(dir, name, `${name}.private.pem`), () =>
-      Buffer.from(generateKeyPairSync("rsa", { modulusLength }).privateKey.export({ type: "pkcs8", format: "pem" }) as string),
+      Buffer.from(
+        generateKeyPairSync("rsa", { modulusLength }).privateKey.export({
+          type: "pkcs8",
+          format: "pem",
+        }) as string,
+      ),
     );
     keys.set(name, createPrivateKey(pem));
   }
@@ -111,7 +99,11 @@ export async function writeTeaclaveClientFiles(
 ): Promise<TeaclaveClientFiles> {
   const enclaveInfo = renderEnclaveInfo(options.enclaves);
   const bytes = Buffer.from(enclaveInfo, "utf8");
-  const files: TeaclaveClientFiles = { asRootCaCert: join(outDir, AS_FILES.rootCert), enclaveInfo: join(outDir, "enclave_info.toml"), auditors: [] };
+  const files: TeaclaveClientFiles = {
+    asRootCaCert: join(outDir, AS_FILES.rootCert),
+    enclaveInfo: join(outDir, "enclave_info.toml"),
+    auditors: [],
+  };
   try {
     await mkdir(outDir, { recursive: true });
     await writeFile(files.asRootCaCert, options.attestationService.rootCertPem);
@@ -119,13 +111,21 @@ export async function writeTeaclaveClientFiles(
     for (const [name, key] of options.auditorKeys) {
       const dir = join(outDir, "auditors", name);
       await mkdir(dir, { recursive: true });
-      const entry = { name, publicKey: join(dir, `${name}.public.pem`), signature: join(dir, `${name}.sign.sha256`) };
+      const entry = {
+        name,
+        publicKey: join(dir, `${name}.public.pem`),
+        signature: join(dir, `${name}.sign.sha256`),
+      };
       await writeFile(entry.publicKey, createPublicKey(key).export({ type: "pkcs1", format: "pem" }));
       await writeFile(entry.signature, signEnclaveInfo(bytes, key));
       files.auditors.push(entry);
     }
   } catch (err) {
-    throw new TeaclaveCompatError("IO_ERROR", `cannot write Teaclave client files: ${(err as Error).message}`, { cause: err });
+    throw new TeaclaveCompatError(
+      "IO_ERROR",
+      `cannot write Teaclave client files: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   return files;
 }

@@ -29,14 +29,19 @@ export function encodeEndorsedReport(endorsed: EndorsedReport): Buffer {
 const MAX_EXTENSION_BYTES = 256 * 1024;
 
 function byteArray(value: unknown, what: string): Buffer {
-  if (!Array.isArray(value) || value.length > MAX_EXTENSION_BYTES || !value.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
+  if (
+    !Array.isArray(value) ||
+    value.length > MAX_EXTENSION_BYTES ||
+    !value.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)
+  ) {
     throw new TeaclaveCompatError("INVALID_ARGUMENT", `${what} is not an array of bytes`);
   }
   return Buffer.from(value as number[]);
 }
 
 export function decodeEndorsedReport(bytes: Uint8Array): EndorsedReport {
-  if (bytes.length > MAX_EXTENSION_BYTES) throw new TeaclaveCompatError("INVALID_ARGUMENT", "endorsed report too large");
+  if (bytes.length > MAX_EXTENSION_BYTES)
+    throw new TeaclaveCompatError("INVALID_ARGUMENT", "endorsed report too large");
   let json: { report?: unknown; signature?: unknown; certs?: unknown };
   try {
     json = JSON.parse(Buffer.from(bytes).toString("utf8")) as typeof json;
@@ -68,13 +73,19 @@ export interface TeaclaveEndorsementOptions {
  * signatures, TCB with collateral), has the attestation-service role endorse it, and returns the
  * Teaclave extension to place first.
  */
-export function teaclaveEndorsementExtensions(options: TeaclaveEndorsementOptions): (key: CertifiedKeyInfo) => Promise<CertExtension[]> {
+export function teaclaveEndorsementExtensions(
+  options: TeaclaveEndorsementOptions,
+): (key: CertifiedKeyInfo) => Promise<CertExtension[]> {
   const clock = options.clock ?? (() => new Date());
   return async (key) => {
-    if (key.point.length !== 64) throw new TeaclaveCompatError("INVALID_ARGUMENT", "Teaclave binding needs a P-256 key");
+    if (key.point.length !== 64)
+      throw new TeaclaveCompatError("INVALID_ARGUMENT", "Teaclave binding needs a P-256 key");
     const evidence = await options.backend.getEvidence(key.point);
     if (evidence.format !== "sgx-dcap-quote" && evidence.format !== "sim-v1") {
-      throw new TeaclaveCompatError("ENDORSEMENT_REFUSED", `Teaclave clients read SGX quotes only, not ${evidence.format}`);
+      throw new TeaclaveCompatError(
+        "ENDORSEMENT_REFUSED",
+        `Teaclave clients read SGX quotes only, not ${evidence.format}`,
+      );
     }
     const now = clock();
     let verified;
@@ -85,13 +96,19 @@ export function teaclaveEndorsementExtensions(options: TeaclaveEndorsementOption
         ...(options.collateral !== undefined ? { collateral: options.collateral } : {}),
       });
     } catch (err) {
-      throw new TeaclaveCompatError("ENDORSEMENT_REFUSED", `quote refused: ${(err as Error).message}`, { cause: err });
+      throw new TeaclaveCompatError("ENDORSEMENT_REFUSED", `quote refused: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const reportData = Buffer.from(verified.quote.reportData);
     if (reportData.length !== 64 || !timingSafeEqual(reportData, key.point)) {
       throw new TeaclaveCompatError("ENDORSEMENT_REFUSED", "the quote does not bind the certificate key");
     }
-    const endorsed = options.attestationService.endorse(evidence.raw, iasStatusFor(verified.tcb?.status ?? null), now);
+    const endorsed = options.attestationService.endorse(
+      evidence.raw,
+      iasStatusFor(verified.tcb?.status ?? null),
+      now,
+    );
     return [{ oid: TEACLAVE_REPORT_OID, value: encodeEndorsedReport(endorsed) }];
   };
 }

@@ -10,8 +10,6 @@ export const TEACLAVE_ERROR_CODES = [
   "KEY_FILE_INVALID",
   /** Reading or writing a file failed. */
   "IO_ERROR",
-  /** enclave_info signatures are missing, duplicated, from unknown keys, or below the threshold. */
-  "SIGNATURES_INSUFFICIENT",
 ] as const;
 
 export type TeaclaveErrorCode = (typeof TEACLAVE_ERROR_CODES)[number];
@@ -26,6 +24,9 @@ export class TeaclaveCompatError extends Error {
   }
 }
 
-export function isTeaclaveCompatError(value: unknown, code?: TeaclaveErrorCode): value is TeaclaveCompatError {
+export function isTeaclaveCompatError(
+  value: unknown,
+  code?: TeaclaveErrorCode,
+): value is TeaclaveCompatError {
   return value instanceof TeaclaveCompatError && (code === undefined || value.code === code);
 }

@@ -14,17 +14,17 @@ import { CertificateManager } from "../ratls/manager.js";
 import { isRaTlsError, RaTlsError, type RaTlsErrorCode } from "../ratls/errors.js";
 import type { RaTlsPeer } from "../ratls/verify.js";
 import { buildCertificate, serialFrom, toPem } from "../ratls/x509.js";
-import { simulationVerifier, type TestPolicy } from "../ratls/testing/sim-verifier.js";
+import type { Policy } from "../policy/schema.js";
 import { SimDeployment } from "../ratls/testing/fixtures.js";
 
 const deployment = new SimDeployment();
 after(() => deployment.cleanup());
 const SERVICES = ["frontend", "management", "scheduler", "storage"];
 const policy = await deployment.policy(SERVICES);
-const productionPolicy: TestPolicy = { ...policy, allowSimulation: false, simulationRootSha256: null };
+const productionPolicy = deployment.productionPolicy(SERVICES);
 
-function verifierFor(service?: string, p: TestPolicy = policy): PeerVerifier<RaTlsPeer> {
-  return raTlsPeerVerifier<TestPolicy, unknown>({ policy: p, verify: simulationVerifier, ...(service ? { service } : {}) });
+function verifierFor(service?: string, p: Policy = policy): PeerVerifier<RaTlsPeer> {
+  return raTlsPeerVerifier({ policy: p, ...(service ? { service } : {}) });
 }
 
 async function raTls(service: string, version = 1): Promise<{ key: string; cert: string }> {
@@ -60,7 +60,11 @@ async function close(server: tls.Server | http2.Http2SecureServer): Promise<void
 }
 
 /** One GET over a fresh http2 session made by `connector`; resolves with the body and the session's peer. */
-async function get<I>(url: URL, connector: AttestedConnector<I>, session?: http2.ClientHttp2Session): Promise<{ body: string; peer: I | undefined }> {
+async function get<I>(
+  url: URL,
+  connector: AttestedConnector<I>,
+  session?: http2.ClientHttp2Session,
+): Promise<{ body: string; peer: I | undefined }> {
   const own = session === undefined;
   const s = session ?? http2.connect(url, { createConnection: connector.createConnection });
   try {
@@ -77,7 +81,11 @@ async function get<I>(url: URL, connector: AttestedConnector<I>, session?: http2
       let data = "";
       req.setEncoding("utf8");
       req.on("data", (chunk: string) => (data += chunk));
-      req.on("end", () => (responded ? resolve(data) : reject(new Error(`stream ended without a response (code ${req.rstCode})`))));
+      req.on("end", () =>
+        responded
+          ? resolve(data)
+          : reject(new Error(`stream ended without a response (code ${req.rstCode})`)),
+      );
       req.end();
     });
     return { body, peer: connector.peerOf(s) };
@@ -87,9 +95,16 @@ async function get<I>(url: URL, connector: AttestedConnector<I>, session?: http2
 }
 
 /** A TLS endpoint that records every application byte a client sends it. */
-async function recordingServer(
-  credentials: { key: string; cert: string },
-): Promise<{ url: URL; received: () => number; firstData: Promise<void>; closed: Promise<void>; server: tls.Server }> {
+async function recordingServer(credentials: {
+  key: string;
+  cert: string;
+}): Promise<{
+  url: URL;
+  received: () => number;
+  firstData: Promise<void>;
+  closed: Promise<void>;
+  server: tls.Server;
+}> {
   let received = 0;
   let closeResolve!: () => void;
   let dataResolve!: () => void;
@@ -134,20 +149,31 @@ interface MutualServer {
   refusals: RaTlsError[];
 }
 
-async function mutualServer(service: string, allowedServices: string[], verifyTimeoutMs?: number): Promise<MutualServer> {
+async function mutualServer(
+  service: string,
+  allowedServices: string[],
+  verifyTimeoutMs?: number,
+): Promise<MutualServer> {
   let handled = 0;
   let sessions = 0;
   const refusals: RaTlsError[] = [];
-  const attested: { server: http2.Http2SecureServer; peerOf(target: unknown): RaTlsPeer | undefined } = createAttestedServer<RaTlsPeer>(
-    { mode: "mutual", certificates: await raTls(service), verifyPeer: verifierFor(), allowedServices, ...(verifyTimeoutMs ? { verifyTimeoutMs } : {}) },
-    (req, res) => {
-      handled++;
-      const peer = attested.peerOf(req);
-      assert.equal(attested.peerOf(req.socket), peer);
-      assert.equal(attested.peerOf(req.stream), peer);
-      res.end(JSON.stringify({ caller: peer?.service, measurement: peer?.measurement }));
-    },
-  );
+  const attested: { server: http2.Http2SecureServer; peerOf(target: unknown): RaTlsPeer | undefined } =
+    createAttestedServer<RaTlsPeer>(
+      {
+        mode: "mutual",
+        certificates: await raTls(service),
+        verifyPeer: verifierFor(),
+        allowedServices,
+        ...(verifyTimeoutMs ? { verifyTimeoutMs } : {}),
+      },
+      (req, res) => {
+        handled++;
+        const peer = attested.peerOf(req);
+        assert.equal(attested.peerOf(req.socket), peer);
+        assert.equal(attested.peerOf(req.stream), peer);
+        res.end(JSON.stringify({ caller: peer?.service, measurement: peer?.measurement }));
+      },
+    );
   attested.server.on("session", () => sessions++);
   attested.server.on(PEER_REFUSED_EVENT, (err: RaTlsError) => refusals.push(err));
   const url = await listen(attested.server);
@@ -156,11 +182,12 @@ async function mutualServer(service: string, allowedServices: string[], verifyTi
 
 test("public mode: a client that verifies the server's RA-TLS certificate gets its answer and the server's identity", async () => {
   let handled = 0;
-  const attested: { server: http2.Http2SecureServer; peerOf(target: unknown): unknown } = createAttestedServer({ mode: "public", certificates: await raTls("frontend") }, (req, res) => {
-    handled++;
-    assert.equal(attested.peerOf(req), undefined, "public clients are anonymous at the TLS layer");
-    res.end("hello");
-  });
+  const attested: { server: http2.Http2SecureServer; peerOf(target: unknown): unknown } =
+    createAttestedServer({ mode: "public", certificates: await raTls("frontend") }, (req, res) => {
+      handled++;
+      assert.equal(attested.peerOf(req), undefined, "public clients are anonymous at the TLS layer");
+      res.end("hello");
+    });
   const url = await listen(attested.server);
   try {
     const connector = createAttestedConnector({ verifyServer: verifierFor("frontend") });
@@ -177,9 +204,15 @@ test("public mode: a client that verifies the server's RA-TLS certificate gets i
 test("mutual mode: an allowed, verified service is served and the handler sees who it is", async () => {
   const srv = await mutualServer("management", ["frontend"]);
   try {
-    const connector = createAttestedConnector({ verifyServer: verifierFor("management"), certificates: await raTls("frontend") });
+    const connector = createAttestedConnector({
+      verifyServer: verifierFor("management"),
+      certificates: await raTls("frontend"),
+    });
     const { body, peer } = await get(srv.url, connector);
-    assert.deepEqual(JSON.parse(body), { caller: "frontend", measurement: deployment.backend("frontend").mrEnclave.toString("hex") });
+    assert.deepEqual(JSON.parse(body), {
+      caller: "frontend",
+      measurement: deployment.backend("frontend").mrEnclave.toString("hex"),
+    });
     assert.equal(peer?.service, "management");
     assert.equal(srv.handled(), 1);
   } finally {
@@ -190,7 +223,10 @@ test("mutual mode: an allowed, verified service is served and the handler sees w
 test("mutual mode: a verified service that is not on the allow-list is refused before any session starts", async () => {
   const srv = await mutualServer("management", ["frontend"]);
   try {
-    const connector = createAttestedConnector({ verifyServer: verifierFor("management"), certificates: await raTls("scheduler") });
+    const connector = createAttestedConnector({
+      verifyServer: verifierFor("management"),
+      certificates: await raTls("scheduler"),
+    });
     const refused = once(srv.server, PEER_REFUSED_EVENT);
     await assert.rejects(get(srv.url, connector));
     const [err] = await refused;
@@ -205,18 +241,31 @@ test("mutual mode: a verified service that is not on the allow-list is refused b
 test("mutual mode: clients without a certificate, with an unattested one, or with simulation evidence under a production policy are refused", async () => {
   const srv = await mutualServer("management", ["frontend"]);
   const strict = createAttestedServer<RaTlsPeer>(
-    { mode: "mutual", certificates: await raTls("management"), verifyPeer: verifierFor(undefined, productionPolicy), allowedServices: ["frontend"] },
+    {
+      mode: "mutual",
+      certificates: await raTls("management"),
+      verifyPeer: verifierFor(undefined, productionPolicy),
+      allowedServices: ["frontend"],
+    },
     () => assert.fail("handler must not run"),
   );
   const strictUrl = await listen(strict.server);
   try {
-    const cases: [URL, tls.Server | http2.Http2SecureServer, { key: string; cert: string } | undefined, RaTlsErrorCode][] = [
+    const cases: [
+      URL,
+      tls.Server | http2.Http2SecureServer,
+      { key: string; cert: string } | undefined,
+      RaTlsErrorCode,
+    ][] = [
       [srv.url, srv.server, undefined, "PEER_CERT_MISSING"],
       [srv.url, srv.server, plainCert(), "EVIDENCE_MISSING"],
       [strictUrl, strict.server, await raTls("frontend"), "EVIDENCE_REJECTED"],
     ];
     for (const [url, server, certificates, code] of cases) {
-      const connector = createAttestedConnector({ verifyServer: verifierFor("management"), ...(certificates ? { certificates } : {}) });
+      const connector = createAttestedConnector({
+        verifyServer: verifierFor("management"),
+        ...(certificates ? { certificates } : {}),
+      });
       const refused = once(server, PEER_REFUSED_EVENT);
       await assert.rejects(get(url, connector));
       const [err] = await refused;
@@ -234,8 +283,20 @@ test("client: unattested server, wrong service, wrong measurement and simulation
   const cases: [string, { key: string; cert: string }, PeerVerifier<RaTlsPeer>, RaTlsErrorCode, string?][] = [
     ["unattested server", plainCert(), verifierFor("frontend"), "EVIDENCE_MISSING"],
     ["wrong service", await raTls("storage"), verifierFor("frontend"), "SERVICE_MISMATCH"],
-    ["wrong measurement", await raTls("frontend", 2), verifierFor("frontend"), "EVIDENCE_REJECTED", "MEASUREMENT_NOT_ALLOWED"],
-    ["simulation under production policy", await raTls("frontend"), verifierFor("frontend", productionPolicy), "EVIDENCE_REJECTED", "SIMULATION_REFUSED"],
+    [
+      "wrong measurement",
+      await raTls("frontend", 2),
+      verifierFor("frontend"),
+      "EVIDENCE_REJECTED",
+      "MEASUREMENT_NOT_ALLOWED",
+    ],
+    [
+      "simulation under production policy",
+      await raTls("frontend"),
+      verifierFor("frontend", productionPolicy),
+      "EVIDENCE_REJECTED",
+      "SIMULATION_REFUSED",
+    ],
   ];
   for (const [name, credentials, verifyServer, code, cause] of cases) {
     const endpoint = await recordingServer(credentials);
@@ -258,7 +319,9 @@ test("the control: an attested server receives the request once verification pas
     s.on("error", () => undefined);
     await once(s, "connect");
     assert.equal(connector.peerOf(s)?.service, "frontend");
-    s.request({ ":path": "/" }).on("error", () => undefined).end();
+    s.request({ ":path": "/" })
+      .on("error", () => undefined)
+      .end();
     await endpoint.firstData;
     // The http2 connection preface is the first thing a verified client sends.
     assert.ok(endpoint.received() >= 24);
@@ -271,7 +334,10 @@ test("the control: an attested server receives the request once verification pas
 test("a verifier that never answers is cut off after verifyTimeoutMs", async () => {
   const endpoint = await recordingServer(await raTls("frontend"));
   try {
-    const connector = createAttestedConnector({ verifyServer: () => new Promise(() => undefined), verifyTimeoutMs: 50 });
+    const connector = createAttestedConnector({
+      verifyServer: () => new Promise(() => undefined),
+      verifyTimeoutMs: 50,
+    });
     await assert.rejects(get(endpoint.url, connector), refusedWith("VERIFY_TIMEOUT"));
     assert.equal(endpoint.received(), 0);
   } finally {
@@ -285,12 +351,24 @@ test("a client offering a saved TLS session still gets a full handshake and a fr
     verifications++;
     return verifierFor()(der, socket);
   };
-  const attested = createAttestedServer<RaTlsPeer>({ mode: "mutual", certificates: await raTls("management"), verifyPeer: counting, allowedServices: ["frontend"] });
+  const attested = createAttestedServer<RaTlsPeer>({
+    mode: "mutual",
+    certificates: await raTls("management"),
+    verifyPeer: counting,
+    allowedServices: ["frontend"],
+  });
   const url = await listen(attested.server);
   try {
     const creds = await raTls("frontend");
     const connect = (session?: Buffer): tls.TLSSocket =>
-      tls.connect({ host: "127.0.0.1", port: Number(url.port), ...creds, rejectUnauthorized: false, ALPNProtocols: ["h2"], ...(session ? { session } : {}) });
+      tls.connect({
+        host: "127.0.0.1",
+        port: Number(url.port),
+        ...creds,
+        rejectUnauthorized: false,
+        ALPNProtocols: ["h2"],
+        ...(session ? { session } : {}),
+      });
     let admitted = once(attested.server, "session");
     const first = connect();
     // OpenSSL still hands out a (stateful) TLS 1.3 ticket; the point is that it never resumes.
@@ -312,7 +390,9 @@ test("a client offering a saved TLS session still gets a full handshake and a fr
 test("certificate rotation under a live connection loop fails no request, and new connections see the new certificate", async () => {
   const manager = new CertificateManager({ backend: deployment.backend("frontend"), service: "frontend" });
   await manager.start();
-  const attested = createAttestedServer({ mode: "public", certificates: manager }, (_req, res) => res.end("ok"));
+  const attested = createAttestedServer({ mode: "public", certificates: manager }, (_req, res) =>
+    res.end("ok"),
+  );
   const url = await listen(attested.server);
   const connector = createAttestedConnector({ verifyServer: verifierFor("frontend") });
   const longLived = http2.connect(url, { createConnection: connector.createConnection });

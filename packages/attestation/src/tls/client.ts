@@ -22,7 +22,10 @@ export interface AttestedConnectorOptions<I> {
   /** Our own RA-TLS certificate, presented in mutual mode; omit outside a TEE. */
   certificates?: CertificateSource;
   /** Extra tls.connect options (minVersion, servername, ...). */
-  tls?: Omit<ConnectionOptions, "host" | "port" | "key" | "cert" | "rejectUnauthorized" | "session" | "ALPNProtocols">;
+  tls?: Omit<
+    ConnectionOptions,
+    "host" | "port" | "key" | "cert" | "rejectUnauthorized" | "session" | "ALPNProtocols"
+  >;
   verifyTimeoutMs?: number;
 }
 
@@ -34,7 +37,8 @@ export interface AttestedConnector<I> {
 }
 
 export function createAttestedConnector<I>(options: AttestedConnectorOptions<I>): AttestedConnector<I> {
-  if (typeof options.verifyServer !== "function") throw new RaTlsError("INVALID_ARGUMENT", "verifyServer is required");
+  if (typeof options.verifyServer !== "function")
+    throw new RaTlsError("INVALID_ARGUMENT", "verifyServer is required");
   const timeoutMs = options.verifyTimeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
   const peers = new PeerStore<I>();
 
@@ -57,9 +61,11 @@ export function createAttestedConnector<I>(options: AttestedConnectorOptions<I>)
     (socket as { emit: typeof emit }).emit = (event, ...args) => {
       if (event !== "secureConnect") return emit(event, ...args);
       const admit = async (): Promise<I> => {
-        if (socket.isSessionReused()) throw new RaTlsError("SESSION_RESUMED", "resumed sessions are not accepted");
+        if (socket.isSessionReused())
+          throw new RaTlsError("SESSION_RESUMED", "resumed sessions are not accepted");
         const cert = socket.getPeerX509Certificate();
-        if (cert === undefined) throw new RaTlsError("PEER_CERT_MISSING", "the server presented no certificate");
+        if (cert === undefined)
+          throw new RaTlsError("PEER_CERT_MISSING", "the server presented no certificate");
         return withTimeout(options.verifyServer(cert.raw, socket), timeoutMs);
       };
       admit().then(

@@ -12,7 +12,9 @@ export type PeerVerifier<I> = (certificate: Uint8Array, socket: TLSSocket) => Pr
 export type CertificateSource = CertificateManager | { key: string; cert: string };
 
 export function currentKeyAndCert(source: CertificateSource): { key: string; cert: string } {
-  return "secureContextOptions" in source ? source.secureContextOptions() : { key: source.key, cert: source.cert };
+  return "secureContextOptions" in source
+    ? source.secureContextOptions()
+    : { key: source.key, cert: source.cert };
 }
 
 export const DEFAULT_VERIFY_TIMEOUT_MS = 10_000;
@@ -21,7 +23,10 @@ export const DEFAULT_VERIFY_TIMEOUT_MS = 10_000;
 export async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RaTlsError("VERIFY_TIMEOUT", `peer verification took longer than ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new RaTlsError("VERIFY_TIMEOUT", `peer verification took longer than ${ms} ms`)),
+      ms,
+    );
   });
   try {
     return await Promise.race([work, timeout]);
@@ -50,12 +55,18 @@ export class PeerStore<I> {
     const probe = (get: () => unknown): I | undefined => {
       try {
         const socket = get() as Record<symbol, I> | undefined;
-        return socket && typeof socket === "object" ? (this.bySocket.get(socket) ?? socket[this.key]) : undefined;
+        return socket && typeof socket === "object"
+          ? (this.bySocket.get(socket) ?? socket[this.key])
+          : undefined;
       } catch {
         return undefined; // a closed session's socket proxy throws on access
       }
     };
-    const t = target as { socket?: unknown; session?: { socket?: unknown }; stream?: { session?: { socket?: unknown } } };
+    const t = target as {
+      socket?: unknown;
+      session?: { socket?: unknown };
+      stream?: { session?: { socket?: unknown } };
+    };
     return (
       probe(() => target) ??
       probe(() => t.socket) ??
@@ -67,5 +78,7 @@ export class PeerStore<I> {
 
 export function refusalOf(err: unknown): RaTlsError {
   if (err instanceof RaTlsError) return err;
-  return new RaTlsError("EVIDENCE_REJECTED", `peer refused: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  return new RaTlsError("EVIDENCE_REJECTED", `peer refused: ${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+  });
 }

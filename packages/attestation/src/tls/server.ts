@@ -50,12 +50,16 @@ export function createAttestedServer<I extends { service: string }>(
   onRequest?: (request: http2.Http2ServerRequest, response: http2.Http2ServerResponse) => void,
 ): AttestedServer<I> {
   const { mode } = options;
-  if (mode !== "mutual" && mode !== "public") throw new RaTlsError("INVALID_ARGUMENT", `unknown mode ${String(mode)}`);
+  if (mode !== "mutual" && mode !== "public")
+    throw new RaTlsError("INVALID_ARGUMENT", `unknown mode ${String(mode)}`);
   const allowed = new Set(options.allowedServices ?? []);
   if (mode === "mutual") {
-    if (typeof options.verifyPeer !== "function") throw new RaTlsError("INVALID_ARGUMENT", "mutual mode needs verifyPeer");
-    if (allowed.size === 0) throw new RaTlsError("INVALID_ARGUMENT", "mutual mode needs a non-empty allowedServices list");
-    for (const s of allowed) if (!isValidServiceName(s)) throw new RaTlsError("INVALID_ARGUMENT", `invalid service name ${s}`);
+    if (typeof options.verifyPeer !== "function")
+      throw new RaTlsError("INVALID_ARGUMENT", "mutual mode needs verifyPeer");
+    if (allowed.size === 0)
+      throw new RaTlsError("INVALID_ARGUMENT", "mutual mode needs a non-empty allowedServices list");
+    for (const s of allowed)
+      if (!isValidServiceName(s)) throw new RaTlsError("INVALID_ARGUMENT", `invalid service name ${s}`);
   }
   const timeoutMs = options.verifyTimeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
 
@@ -81,12 +85,17 @@ export function createAttestedServer<I extends { service: string }>(
   if (mode === "mutual") {
     const verifyPeer = options.verifyPeer as PeerVerifier<I>;
     const admit = async (socket: TLSSocket): Promise<I> => {
-      if (socket.isSessionReused()) throw new RaTlsError("SESSION_RESUMED", "resumed sessions are not accepted");
+      if (socket.isSessionReused())
+        throw new RaTlsError("SESSION_RESUMED", "resumed sessions are not accepted");
       const cert = socket.getPeerX509Certificate();
-      if (cert === undefined) throw new RaTlsError("PEER_CERT_MISSING", "the client presented no certificate");
+      if (cert === undefined)
+        throw new RaTlsError("PEER_CERT_MISSING", "the client presented no certificate");
       const identity = await withTimeout(verifyPeer(cert.raw, socket), timeoutMs);
       if (!allowed.has(identity.service)) {
-        throw new RaTlsError("SERVICE_NOT_ALLOWED", `service "${identity.service}" may not call this endpoint`);
+        throw new RaTlsError(
+          "SERVICE_NOT_ALLOWED",
+          `service "${identity.service}" may not call this endpoint`,
+        );
       }
       return identity;
     };

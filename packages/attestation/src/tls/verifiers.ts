@@ -2,20 +2,29 @@
 // time. Policy and collateral are read per connection, so reloading them needs no restart.
 
 import type { TLSSocket } from "node:tls";
-import { verifyRaTlsCertificate, type EvidenceVerifier, type RaTlsPeer } from "../ratls/verify.js";
+import {
+  verifyRaTlsCertificate,
+  type EvidenceVerifier,
+  type PolicyInput,
+  type RaTlsPeer,
+} from "../ratls/verify.js";
+import type { EvidenceCollateral } from "../verify/evidence.js";
 import type { PeerVerifier } from "./peer.js";
 
-export interface RaTlsPeerVerifierOptions<P, C> {
+export interface RaTlsPeerVerifierOptions<P = PolicyInput, C = EvidenceCollateral> {
   policy: P | (() => P);
   collateral?: C | (() => C | undefined);
-  verify: EvidenceVerifier<P, C>;
+  /** Default verifyEvidence. */
+  verify?: EvidenceVerifier<P, C>;
   /** Expected peer service(s); omit on servers that check an allow-list instead. */
   service?: string | readonly string[];
   clock?: () => Date;
   maxValidityMs?: number;
 }
 
-export function raTlsPeerVerifier<P, C>(options: RaTlsPeerVerifierOptions<P, C>): PeerVerifier<RaTlsPeer> {
+export function raTlsPeerVerifier<P = PolicyInput, C = EvidenceCollateral>(
+  options: RaTlsPeerVerifierOptions<P, C>,
+): PeerVerifier<RaTlsPeer> {
   const clock = options.clock ?? (() => new Date());
   const resolve = <T>(v: T | (() => T)): T => (typeof v === "function" ? (v as () => T)() : v);
   return async (certificate: Uint8Array, _socket: TLSSocket) => {
@@ -23,7 +32,7 @@ export function raTlsPeerVerifier<P, C>(options: RaTlsPeerVerifierOptions<P, C>)
     return verifyRaTlsCertificate<P, C>(certificate, {
       now: clock(),
       policy: resolve(options.policy),
-      verify: options.verify,
+      ...(options.verify !== undefined ? { verify: options.verify } : {}),
       ...(options.service !== undefined ? { service: options.service } : {}),
       ...(collateral !== undefined ? { collateral } : {}),
       ...(options.maxValidityMs !== undefined ? { maxValidityMs: options.maxValidityMs } : {}),

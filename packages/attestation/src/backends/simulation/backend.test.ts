@@ -60,7 +60,9 @@ test("simulation quotes verify like real ones: quote signature, QE binding, QE r
       y: Buffer.from(parsed.attestationKey.subarray(32)).toString("base64url"),
     },
   });
-  assert.ok(verify("sha256", parsed.signedRegion, { key: attKey, dsaEncoding: "ieee-p1363" }, parsed.signature));
+  assert.ok(
+    verify("sha256", parsed.signedRegion, { key: attKey, dsaEncoding: "ieee-p1363" }, parsed.signature),
+  );
   const binding = createHash("sha256").update(parsed.attestationKey).update(parsed.qeAuthData).digest();
   assert.deepEqual(Buffer.from(parsed.qeReportBody.reportData.subarray(0, 32)), binding);
   assert.deepEqual(Buffer.from(parsed.qeReportBody.reportData.subarray(32)), Buffer.alloc(32));
@@ -68,7 +70,14 @@ test("simulation quotes verify like real ones: quote signature, QE binding, QE r
   const chain = parsePemChain(Buffer.from(parsed.certificationData).toString("latin1"), "PCK chain");
   assert.equal(chain.length, 3);
   const [leaf, intermediate, root] = chain as [(typeof chain)[0], (typeof chain)[0], (typeof chain)[0]];
-  assert.ok(verify("sha256", parsed.qeReport, { key: leaf.x509.publicKey, dsaEncoding: "ieee-p1363" }, parsed.qeReportSignature));
+  assert.ok(
+    verify(
+      "sha256",
+      parsed.qeReport,
+      { key: leaf.x509.publicKey, dsaEncoding: "ieee-p1363" },
+      parsed.qeReportSignature,
+    ),
+  );
   assert.ok(leaf.x509.verify(intermediate.x509.publicKey));
   assert.ok(intermediate.x509.verify(root.x509.publicKey));
   assert.ok(root.x509.verify(root.x509.publicKey));
@@ -117,7 +126,10 @@ test("MRENCLAVE changes with the service, code and config; MRSIGNER follows the 
   assert.notDeepEqual(simulationMrEnclave({ ...code, service: "management" }), base);
   assert.notDeepEqual(simulationMrEnclave({ ...code, codeDigest: "12".repeat(32) }), base);
   assert.notDeepEqual(simulationMrEnclave({ ...code, configDigest: "23".repeat(32) }), base);
-  assert.throws(() => simulationMrEnclave({ ...code, codeDigest: "zz" }), (e) => isBackendError(e, "INVALID_CONFIG"));
+  assert.throws(
+    () => simulationMrEnclave({ ...code, codeDigest: "zz" }),
+    (e) => isBackendError(e, "INVALID_CONFIG"),
+  );
 
   const signer = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey;
   const backend = new SimulationBackend({ dir: await tempDir(t), ...code, signerPublicKey: signer });
@@ -125,7 +137,9 @@ test("MRENCLAVE changes with the service, code and config; MRSIGNER follows the 
   assert.deepEqual(raw.subarray(176, 208), simulationMrSigner(signer));
   assert.deepEqual(
     simulationMrSigner(signer),
-    createHash("sha256").update(signer.export({ type: "spki", format: "der" })).digest(),
+    createHash("sha256")
+      .update(signer.export({ type: "spki", format: "der" }))
+      .digest(),
   );
 });
 

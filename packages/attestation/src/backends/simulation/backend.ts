@@ -14,7 +14,9 @@ import { buildQuoteV3, SGX_FLAGS } from "./quote.js";
 /** QE vendor id of the simulated quoting enclave (the verifier's constant; never Intel's 939a7233…). */
 const QE_VENDOR_ID = Buffer.from(SIMULATION_QE_VENDOR_ID, "hex");
 /** MRENCLAVE / MRSIGNER of the simulated quoting enclave (never Intel's QE values). */
-export const SIMULATION_QE_MRENCLAVE = createHash("sha256").update("mesatee/simulation/qe/mrenclave").digest();
+export const SIMULATION_QE_MRENCLAVE = createHash("sha256")
+  .update("mesatee/simulation/qe/mrenclave")
+  .digest();
 export const SIMULATION_QE_MRSIGNER = createHash("sha256").update("mesatee/simulation/qe/mrsigner").digest();
 /** FMSPC of the simulated platform: ASCII "MESA" ‖ 00 00. */
 export const SIMULATION_FMSPC = Buffer.from("4d4553410000", "hex");
@@ -44,7 +46,8 @@ interface Prepared {
 
 function u16(value: number | undefined, fallback: number, what: string): number {
   const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new BackendError("INVALID_CONFIG", `${what} must be a u16`);
+  if (!Number.isInteger(v) || v < 0 || v > 0xffff)
+    throw new BackendError("INVALID_CONFIG", `${what} must be a u16`);
   return v;
 }
 
@@ -58,14 +61,20 @@ export class SimulationBackend implements AttestationBackend {
   private prepared: Promise<Prepared> | undefined;
 
   constructor(private readonly options: SimulationBackendOptions) {
-    if (typeof options.dir !== "string" || options.dir === "") throw new BackendError("INVALID_CONFIG", "simulation needs a directory");
+    if (typeof options.dir !== "string" || options.dir === "")
+      throw new BackendError("INVALID_CONFIG", "simulation needs a directory");
     this.mrEnclave = simulationMrEnclave(options);
     this.isvProdId = u16(options.isvProdId, 0, "isvProdId");
     this.isvSvn = u16(options.isvSvn, 0, "isvSvn");
     this.qeSvn = u16(options.qeSvn, 8, "qeSvn");
     this.clock = options.clock ?? (() => new Date());
     const t = options.tcb ?? {};
-    const sizes: [keyof PckTcb, number][] = [["components", 16], ["pceId", 2], ["fmspc", 6], ["ppid", 16]];
+    const sizes: [keyof PckTcb, number][] = [
+      ["components", 16],
+      ["pceId", 2],
+      ["fmspc", 6],
+      ["ppid", 16],
+    ];
     for (const [field, size] of sizes) {
       const v = t[field];
       if (v !== undefined && (!(v instanceof Uint8Array) || v.length !== size)) {

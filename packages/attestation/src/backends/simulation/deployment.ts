@@ -2,7 +2,15 @@
 // reused afterwards: the Simulation Root CA (key + certificate), the deployment's signing key
 // (MRSIGNER) and the local sealing secret.
 
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, X509Certificate, type KeyObject } from "node:crypto";
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  X509Certificate,
+  type KeyObject,
+} from "node:crypto";
 import { join } from "node:path";
 import { BackendError } from "../errors.js";
 import { readOrCreate } from "../files.js";
@@ -39,12 +47,17 @@ function parseRoot(pem: Buffer, path: string): CertifiedKey {
     if (!new X509Certificate(certDer).checkPrivateKey(privateKey)) throw new Error("key does not match");
     return { privateKey, publicKey, certDer };
   } catch (err) {
-    throw new BackendError("KEY_FILE_INVALID", `${path} holds an unusable root key or certificate`, { cause: err });
+    throw new BackendError("KEY_FILE_INVALID", `${path} holds an unusable root key or certificate`, {
+      cause: err,
+    });
   }
 }
 
 /** Loads the deployment's simulation material from `dir`, creating whatever is missing. */
-export async function loadSimulationDeployment(dir: string, now: Date = new Date()): Promise<SimulationDeployment> {
+export async function loadSimulationDeployment(
+  dir: string,
+  now: Date = new Date(),
+): Promise<SimulationDeployment> {
   const rootPath = join(dir, SIMULATION_FILES.root);
   const root = parseRoot(
     await readOrCreate(rootPath, () => {
@@ -54,11 +67,20 @@ export async function loadSimulationDeployment(dir: string, now: Date = new Date
     }),
     rootPath,
   );
-  await readOrCreate(join(dir, SIMULATION_FILES.rootCert), () => Buffer.from(toPem(root.certDer), "ascii"), 0o644);
+  await readOrCreate(
+    join(dir, SIMULATION_FILES.rootCert),
+    () => Buffer.from(toPem(root.certDer), "ascii"),
+    0o644,
+  );
 
   const signerPath = join(dir, SIMULATION_FILES.signer);
   const signerPem = await readOrCreate(signerPath, () =>
-    Buffer.from(generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }) as string),
+    Buffer.from(
+      generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({
+        type: "pkcs8",
+        format: "pem",
+      }) as string,
+    ),
   );
   let signerPublicKey: KeyObject;
   try {
@@ -69,7 +91,8 @@ export async function loadSimulationDeployment(dir: string, now: Date = new Date
 
   const sealingPath = join(dir, SIMULATION_FILES.sealing);
   const sealingSecret = await readOrCreate(sealingPath, () => randomBytes(32));
-  if (sealingSecret.length !== 32) throw new BackendError("KEY_FILE_INVALID", `${sealingPath} must hold 32 bytes`);
+  if (sealingSecret.length !== 32)
+    throw new BackendError("KEY_FILE_INVALID", `${sealingPath} must hold 32 bytes`);
 
   return {
     root,

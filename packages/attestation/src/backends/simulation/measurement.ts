@@ -16,7 +16,8 @@ export interface SimulatedCode {
 
 export function parseDigest(value: string | Uint8Array, what: string): Buffer {
   if (typeof value === "string") {
-    if (!/^[0-9a-fA-F]{64}$/.test(value)) throw new BackendError("INVALID_CONFIG", `${what} must be 64 hex characters`);
+    if (!/^[0-9a-fA-F]{64}$/.test(value))
+      throw new BackendError("INVALID_CONFIG", `${what} must be 64 hex characters`);
     return Buffer.from(value, "hex");
   }
   if (!(value instanceof Uint8Array) || value.length !== 32) {
@@ -47,5 +48,7 @@ export function simulationMrEnclave(code: SimulatedCode): Buffer {
 
 /** MRSIGNER = SHA-256(DER SubjectPublicKeyInfo of the deployment's signing key). */
 export function simulationMrSigner(signerPublicKey: KeyObject): Buffer {
-  return createHash("sha256").update(signerPublicKey.export({ type: "spki", format: "der" })).digest();
+  return createHash("sha256")
+    .update(signerPublicKey.export({ type: "spki", format: "der" }))
+    .digest();
 }

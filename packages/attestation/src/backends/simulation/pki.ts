@@ -46,7 +46,8 @@ export interface PckTcb {
 export function encodeSgxExtension(tcb: PckTcb): Buffer {
   const arc = (suffix: string): Buffer => der.oid(`${SGX_EXTENSION_OID}.${suffix}`);
   const components: Buffer[] = [];
-  for (let i = 0; i < 16; i++) components.push(der.seq(arc(`2.${i + 1}`), der.integer(tcb.components[i] ?? 0)));
+  for (let i = 0; i < 16; i++)
+    components.push(der.seq(arc(`2.${i + 1}`), der.integer(tcb.components[i] ?? 0)));
   components.push(der.seq(arc("2.17"), der.integer(tcb.pceSvn)));
   components.push(der.seq(arc("2.18"), der.octets(tcb.components)));
   return der.seq(
@@ -81,7 +82,11 @@ export function createSimulationRoot(now: Date, lifetimeYears = 25): CertifiedKe
     notAfter: new Date(now.getTime() + lifetimeYears * YEAR_MS),
     publicKey: keys.publicKey,
     signingKey: keys.privateKey,
-    extensions: [subjectKeyIdentifier(keys.publicKey), keyUsage("keyCertSign", "cRLSign"), basicConstraints(true, 1)],
+    extensions: [
+      subjectKeyIdentifier(keys.publicKey),
+      keyUsage("keyCertSign", "cRLSign"),
+      basicConstraints(true, 1),
+    ],
   });
   return { ...keys, certDer };
 }

@@ -66,7 +66,10 @@ export interface QuoteV3Input {
 
 function rawP256(publicKey: KeyObject): Buffer {
   const jwk = publicKey.export({ format: "jwk" });
-  return Buffer.concat([Buffer.from(jwk.x as string, "base64url"), Buffer.from(jwk.y as string, "base64url")]);
+  return Buffer.concat([
+    Buffer.from(jwk.x as string, "base64url"),
+    Buffer.from(jwk.y as string, "base64url"),
+  ]);
 }
 
 /** DCAP signatures are raw r‖s (IEEE P1363), not DER. */
