@@ -446,7 +446,7 @@ test("other schemes fail with UNSUPPORTED_SCHEME and non-URLs with INVALID_URL",
     await rejectsWith(agent.download(url, join(dir, "out")), "UNSUPPORTED_SCHEME");
     await rejectsWith(agent.upload(join(dir, "src"), url), "UNSUPPORTED_SCHEME");
   }
-  for (const url of ["", "relative/path", "://no-scheme", "http://[::1"]) {
+  for (const url of ["", "relative/path", "://no-scheme", "http://[::1", "http://user%zz:pw@example.com/"]) {
     await rejectsWith(agent.download(url, join(dir, "out")), "INVALID_URL");
   }
   assert.deepEqual(await readdir(dir), ["src"]);

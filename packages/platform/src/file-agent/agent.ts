@@ -54,7 +54,11 @@ export class FileAgent {
     }
   }
 
-  /** Streams the file at `source` to `url` (PUT for http/https). */
+  /**
+   * Streams the file at `source` to `url` (PUT for http/https). The PUT carries only Content-Type:
+   * application/octet-stream and Content-Length, follows no redirect and accepts any 2xx; a presigned URL
+   * must therefore be signed for that content type or for none.
+   */
   async upload(source: string, url: string, signal?: AbortSignal): Promise<TransferResult> {
     const target = parseTarget(url);
     const sourcePath = localPath(source, "source");

@@ -18,7 +18,7 @@ export function parseTarget(url: unknown): Target {
   switch (scheme) {
     case "http":
     case "https":
-      return { kind: "http", url: parseUrl(url) };
+      return { kind: "http", url: httpUrl(url) };
     case "file":
       return { kind: "file", path: filePath(url) };
     case "data":
@@ -36,6 +36,18 @@ function parseUrl(url: string): URL {
   } catch {
     throw new FileAgentError("INVALID_URL", `malformed URL ${redactUrl(url)}`);
   }
+}
+
+function httpUrl(url: string): URL {
+  const parsed = parseUrl(url);
+  try {
+    // Credentials are sent as Basic auth; decode them now so a malformed escape fails here, not mid-request.
+    decodeURIComponent(parsed.username);
+    decodeURIComponent(parsed.password);
+  } catch {
+    throw new FileAgentError("INVALID_URL", `${redactUrl(url)}: malformed credentials`);
+  }
+  return parsed;
 }
 
 // The URL parser silently resolves `..` (raw or as %2e%2e), so it is looked for before parsing.
