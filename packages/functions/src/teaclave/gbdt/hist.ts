@@ -85,14 +85,14 @@ interface Work {
   ids: Int32Array;
   tmp: Int32Array;
   scratch: Float32Array;
-  /** one histogram per depth: features × (MAX_BINS + 1) × (Σs, Σs², count) */
+  /** one histogram per depth: features × (MAX_BINS + 1) × (Σs, count) */
   hists: Float64Array[];
 }
 
 function histogramFor(w: Work, depth: number): Float64Array {
   let h = w.hists[depth];
   if (!h) {
-    h = new Float64Array(w.data.features * (MAX_BINS + 1) * 3);
+    h = new Float64Array(w.data.features * (MAX_BINS + 1) * 2);
     w.hists[depth] = h;
   }
   return h;
@@ -106,13 +106,11 @@ function buildHistogram(w: Work, h: Float64Array, start: number, end: number): v
   for (let k = start; k < end; k++) {
     const id = ids[k] as number;
     const t = target[id] as number;
-    const t2 = t * t;
     const base = id * F;
     for (let j = 0; j < F; j++) {
-      const at = (j * (MAX_BINS + 1) + (code[base + j] as number)) * 3;
+      const at = (j * (MAX_BINS + 1) + (code[base + j] as number)) * 2;
       h[at] = (h[at] as number) + t;
-      h[at + 1] = (h[at + 1] as number) + t2;
-      h[at + 2] = (h[at + 2] as number) + 1;
+      h[at + 1] = (h[at + 1] as number) + 1;
     }
   }
 }
@@ -144,58 +142,48 @@ function leafValue(w: Work, start: number, end: number): number {
   return Math.abs(c) < 1e-10 ? 0 : f(s / c);
 }
 
-/** The best bin boundary over the candidate features (gbdt-rs's impurity, ties to earlier features). */
+/**
+ * The best bin boundary over the candidate features. gbdt-rs's impurity of a split is
+ * Σ over sides of (Σs² − (Σs)²/count); the Σs² terms add up to the node's total whatever the split,
+ * so the lowest impurity is the highest Σ (Σs)²/count, which needs only sums and counts per bin.
+ * Ties go to the earlier boundary and the earlier feature, as in gbdt-rs.
+ */
 function findSplit(w: Work, h: Float64Array): { feature: number; value: number } | undefined {
-  let best = Number.MAX_VALUE;
+  let best = -Infinity;
   let found: { feature: number; value: number } | undefined;
   const { bins, lo, hi } = w.bin;
   for (const j of candidateFeatures(w.conf)) {
     const nb = bins[j] as number;
-    const hb = j * (MAX_BINS + 1) * 3;
-    const miss = hb + nb * 3;
-    const us = h[miss] as number;
-    const uss = h[miss + 1] as number;
-    const uc = h[miss + 2] as number;
-    let fitness0 = uc > 1 ? uss - (us * us) / uc : 0;
-    if (fitness0 < 0) fitness0 = 0;
+    const hb = j * (MAX_BINS + 1) * 2;
     let ts = 0;
-    let tss = 0;
     let tc = 0;
     for (let b = 0; b < nb; b++) {
-      ts += h[hb + 3 * b] as number;
-      tss += h[hb + 3 * b + 1] as number;
-      tc += h[hb + 3 * b + 2] as number;
+      ts += h[hb + 2 * b] as number;
+      tc += h[hb + 2 * b + 1] as number;
     }
     let ls = 0;
-    let lss = 0;
     let lc = 0;
     let last = -1;
-    let impurity = Number.MAX_VALUE;
+    let gain = -Infinity;
     let value = F32_MIN;
     for (let b = 0; b < nb; b++) {
-      const c = h[hb + 3 * b + 2] as number;
+      const c = h[hb + 2 * b + 1] as number;
       if (c === 0) continue;
       if (last >= 0) {
-        let fitness1 = lc > 1 ? lss - (ls * ls) / lc : 0;
-        if (fitness1 < 0) fitness1 = 0;
         const rs = ts - ls;
-        const rss = tss - lss;
         const rc = tc - lc;
-        let fitness2 = rc > 1 ? rss - (rs * rs) / rc : 0;
-        if (fitness2 < 0) fitness2 = 0;
-        const fitness = fitness0 + fitness1 + fitness2;
-        if (impurity > fitness) {
-          impurity = fitness;
+        const g = (ls * ls) / lc + (rc > 0 ? (rs * rs) / rc : 0);
+        if (g > gain) {
+          gain = g;
           value = f(f((hi[j * MAX_BINS + last] as number) + (lo[j * MAX_BINS + b] as number)) / 2);
         }
       }
-      ls += h[hb + 3 * b] as number;
-      lss += h[hb + 3 * b + 1] as number;
+      ls += h[hb + 2 * b] as number;
       lc += c;
       last = b;
     }
-    if (best > impurity) {
-      best = impurity;
+    if (gain > best) {
+      best = gain;
       found = { feature: j, value };
     }
   }

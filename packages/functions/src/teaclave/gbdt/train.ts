@@ -6,8 +6,10 @@
 //    (gbdt-rs's weighted median), `min_leaf_size` stops splitting at `len <= min_leaf_size`,
 //    samples with a missing split feature are dropped from both children, and so on.
 // What makes it fast: features are sorted once; each node owns one contiguous segment of every
-// feature's sorted order, and splitting a node stably partitions those segments in place (the
-// pre-sorted "exact greedy" method, the same arithmetic as gbdt-rs's cached path).
+// feature's sorted order (interleaved id/value pairs), and splitting a node scatters those segments
+// stably into a second buffer — the pre-sorted "exact greedy" method, with the same candidate splits
+// and the same arithmetic as gbdt-rs's cached path. Children certain to be leaves receive only the
+// split feature's segment, which gives their sample order.
 // One difference remains: gbdt-rs sorts with an unstable sort, so among samples with EQUAL feature
 // values its order is unspecified; here ties are ordered by row. Under SquaredError/LogLikelyhood
 // that can change the last bit of a sum (and so, rarely, a near-tie between two splits); LAD sums
