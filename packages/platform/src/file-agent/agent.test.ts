@@ -10,7 +10,14 @@ import { pathToFileURL } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { FileAgent, FileAgentError, redactUrl, type FileAgentErrorCode } from "./index.js";
-import { readBody, selfSignedIdentity, serveHttp, serveHttps, type Handler, type TestServer } from "./test-support.js";
+import {
+  readBody,
+  selfSignedIdentity,
+  serveHttp,
+  serveHttps,
+  type Handler,
+  type TestServer,
+} from "./test-support.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -95,7 +102,10 @@ test("a non-2xx answer fails with HTTP_STATUS naming the status and leaves no fi
     response.writeHead(404);
     response.end("no such object");
   });
-  const error = await rejectsWith(new FileAgent().download(`${s.origin}/missing`, join(dir, "out")), "HTTP_STATUS");
+  const error = await rejectsWith(
+    new FileAgent().download(`${s.origin}/missing`, join(dir, "out")),
+    "HTTP_STATUS",
+  );
   assert.match(error.message, /404/);
   await assertEmpty(dir);
 });
@@ -127,7 +137,10 @@ test("more bytes than maxDownloadBytes fail with TOO_LARGE, announced or not", a
   await rejectsWith(agent.download(`${s.origin}/chunked`, join(dir, "b")), "TOO_LARGE");
   await assertEmpty(dir);
   // Exactly the limit is fine.
-  assert.equal((await new FileAgent({ maxDownloadBytes: 5000 }).download(`${s.origin}/chunked`, join(dir, "c"))).bytes, 5000);
+  assert.equal(
+    (await new FileAgent({ maxDownloadBytes: 5000 }).download(`${s.origin}/chunked`, join(dir, "c"))).bytes,
+    5000,
+  );
 });
 
 test("redirects are followed up to maxRedirects, with every redirect status, across servers", async (t) => {
@@ -147,9 +160,15 @@ test("redirects are followed up to maxRedirects, with every redirect status, acr
   assert.equal(result.bytes, "arrived".length);
   assert.equal(await readFile(destination, "utf8"), "arrived");
 
-  const error = await rejectsWith(new FileAgent().download(`${s.origin}/hop/5`, join(dir, "six")), "TOO_MANY_REDIRECTS");
+  const error = await rejectsWith(
+    new FileAgent().download(`${s.origin}/hop/5`, join(dir, "six")),
+    "TOO_MANY_REDIRECTS",
+  );
   assert.match(error.message, /more than 5/);
-  await rejectsWith(new FileAgent({ maxRedirects: 0 }).download(`${s.origin}/hop/0`, join(dir, "none")), "TOO_MANY_REDIRECTS");
+  await rejectsWith(
+    new FileAgent({ maxRedirects: 0 }).download(`${s.origin}/hop/0`, join(dir, "none")),
+    "TOO_MANY_REDIRECTS",
+  );
   assert.deepEqual(await readdir(dir), ["out"]);
 });
 
@@ -173,7 +192,9 @@ test("blocked networks are never contacted: directly, through DNS, or on any red
     t,
     (request, response) => {
       const location =
-        request.url === "/to-name" ? `http://localhost:${blocked.port}/x` : `http://127.0.0.1:${blocked.port}/x`;
+        request.url === "/to-name"
+          ? `http://localhost:${blocked.port}/x`
+          : `http://127.0.0.1:${blocked.port}/x`;
       response.writeHead(302, { location });
       response.end();
     },
@@ -182,23 +203,35 @@ test("blocked networks are never contacted: directly, through DNS, or on any red
   const agent = new FileAgent({ blockedNetworks: ["127.0.0.0/8"] });
   const source = join(dir, "upload-source");
   await writeFile(source, "x");
-  const viaRedirect = await rejectsWith(agent.download(`${open.origin}/to-literal`, join(dir, "a")), "NOT_ALLOWED");
+  const viaRedirect = await rejectsWith(
+    agent.download(`${open.origin}/to-literal`, join(dir, "a")),
+    "NOT_ALLOWED",
+  );
   assert.match(viaRedirect.message, /127\.0\.0\.1/);
   await rejectsWith(agent.download(`${open.origin}/to-name`, join(dir, "b")), "NOT_ALLOWED");
   await rejectsWith(agent.download(`http://localhost:${blocked.port}/x`, join(dir, "c")), "NOT_ALLOWED");
-  await rejectsWith(agent.download(`http://[::ffff:127.0.0.1]:${blocked.port}/x`, join(dir, "d")), "NOT_ALLOWED");
+  await rejectsWith(
+    agent.download(`http://[::ffff:127.0.0.1]:${blocked.port}/x`, join(dir, "d")),
+    "NOT_ALLOWED",
+  );
   await rejectsWith(agent.upload(source, `http://127.0.0.1:${blocked.port}/x`), "NOT_ALLOWED");
   assert.equal(open.connections(), 2);
   assert.equal(blocked.connections(), 0);
   // The default list holds the link-local metadata address.
-  await rejectsWith(new FileAgent().download("http://169.254.169.254/latest/meta-data/", join(dir, "e")), "NOT_ALLOWED");
+  await rejectsWith(
+    new FileAgent().download("http://169.254.169.254/latest/meta-data/", join(dir, "e")),
+    "NOT_ALLOWED",
+  );
   assert.deepEqual(await readdir(dir), ["upload-source"]);
 });
 
 test("a server that never answers fails with TIMEOUT after timeoutMs, leaving no file", async (t) => {
   const dir = await scratch(t);
   const s = await server(t, () => undefined);
-  const error = await rejectsWith(new FileAgent({ timeoutMs: 300 }).download(`${s.origin}/slow`, join(dir, "out")), "TIMEOUT");
+  const error = await rejectsWith(
+    new FileAgent({ timeoutMs: 300 }).download(`${s.origin}/slow`, join(dir, "out")),
+    "TIMEOUT",
+  );
   assert.match(error.message, /300 ms/);
   await assertEmpty(dir);
 });
@@ -209,7 +242,10 @@ test("a body that stalls fails with TIMEOUT after idleTimeoutMs and the partial 
     response.writeHead(200, { "content-length": 10 * MiB });
     response.write(Buffer.alloc(MiB, 3));
   });
-  const error = await rejectsWith(new FileAgent({ idleTimeoutMs: 300 }).download(`${s.origin}/stall`, join(dir, "out")), "TIMEOUT");
+  const error = await rejectsWith(
+    new FileAgent({ idleTimeoutMs: 300 }).download(`${s.origin}/stall`, join(dir, "out")),
+    "TIMEOUT",
+  );
   assert.match(error.message, /no activity/);
   await assertEmpty(dir);
 });
@@ -338,7 +374,10 @@ test("an https redirect to http is refused", async (t) => {
     response.end();
   }, identity);
   t.after(() => s.close());
-  await rejectsWith(new FileAgent({ ca: identity.cert }).download(`${s.origin}/x`, join(dir, "a")), "NOT_ALLOWED");
+  await rejectsWith(
+    new FileAgent({ ca: identity.cert }).download(`${s.origin}/x`, join(dir, "a")),
+    "NOT_ALLOWED",
+  );
   assert.equal(plain.connections(), 0);
 });
 
@@ -364,12 +403,27 @@ test("file: URLs read and write only inside fileRoots, symlinks resolved", async
 
   await agent.download(pathToFileURL(join(root, "input.enc")).href, join(staging, "a"));
   assert.equal(await readFile(join(staging, "a"), "utf8"), "inside");
-  await rejectsWith(agent.download(pathToFileURL(join(outside, "secret")).href, join(staging, "b")), "NOT_ALLOWED");
-  await rejectsWith(agent.download(pathToFileURL(join(root, "link")).href, join(staging, "c")), "NOT_ALLOWED");
-  await rejectsWith(agent.download(pathToFileURL(join(root, "linkdir", "secret")).href, join(staging, "d")), "NOT_ALLOWED");
+  await rejectsWith(
+    agent.download(pathToFileURL(join(outside, "secret")).href, join(staging, "b")),
+    "NOT_ALLOWED",
+  );
+  await rejectsWith(
+    agent.download(pathToFileURL(join(root, "link")).href, join(staging, "c")),
+    "NOT_ALLOWED",
+  );
+  await rejectsWith(
+    agent.download(pathToFileURL(join(root, "linkdir", "secret")).href, join(staging, "d")),
+    "NOT_ALLOWED",
+  );
   await rejectsWith(agent.download(`file://${root}/../outside/secret`, join(staging, "e")), "NOT_ALLOWED");
-  await rejectsWith(agent.download(`file://${root}/%2e%2E/outside/secret`, join(staging, "f")), "NOT_ALLOWED");
-  await rejectsWith(agent.download(pathToFileURL(join(root, "absent")).href, join(staging, "g")), "NOT_FOUND");
+  await rejectsWith(
+    agent.download(`file://${root}/%2e%2E/outside/secret`, join(staging, "f")),
+    "NOT_ALLOWED",
+  );
+  await rejectsWith(
+    agent.download(pathToFileURL(join(root, "absent")).href, join(staging, "g")),
+    "NOT_FOUND",
+  );
   await rejectsWith(agent.download(pathToFileURL(root).href, join(staging, "h")), "NOT_ALLOWED");
   await rejectsWith(agent.download(`file://elsewhere${root}/input.enc`, join(staging, "i")), "INVALID_URL");
   assert.deepEqual(await readdir(staging), ["a"]);
@@ -377,14 +431,26 @@ test("file: URLs read and write only inside fileRoots, symlinks resolved", async
   await agent.upload(join(staging, "a"), pathToFileURL(join(root, "output.enc")).href);
   assert.equal(await readFile(join(root, "output.enc"), "utf8"), "inside");
   await writeFile(join(staging, "other"), "other");
-  await rejectsWith(agent.upload(join(staging, "other"), pathToFileURL(join(root, "output.enc")).href), "EXISTS");
+  await rejectsWith(
+    agent.upload(join(staging, "other"), pathToFileURL(join(root, "output.enc")).href),
+    "EXISTS",
+  );
   assert.equal(await readFile(join(root, "output.enc"), "utf8"), "inside");
-  await rejectsWith(agent.upload(join(staging, "a"), pathToFileURL(join(root, "linkdir", "escaped")).href), "NOT_ALLOWED");
-  await rejectsWith(agent.upload(join(staging, "a"), pathToFileURL(join(outside, "escaped")).href), "NOT_ALLOWED");
+  await rejectsWith(
+    agent.upload(join(staging, "a"), pathToFileURL(join(root, "linkdir", "escaped")).href),
+    "NOT_ALLOWED",
+  );
+  await rejectsWith(
+    agent.upload(join(staging, "a"), pathToFileURL(join(outside, "escaped")).href),
+    "NOT_ALLOWED",
+  );
   assert.deepEqual(await readdir(outside), ["secret"]);
   assert.deepEqual((await readdir(root)).sort(), ["input.enc", "link", "linkdir", "output.enc"]);
 
-  await rejectsWith(new FileAgent().download(pathToFileURL(join(root, "input.enc")).href, join(staging, "j")), "NOT_ALLOWED");
+  await rejectsWith(
+    new FileAgent().download(pathToFileURL(join(root, "input.enc")).href, join(staging, "j")),
+    "NOT_ALLOWED",
+  );
 });
 
 test("data: URLs decode base64 and percent-encoding, bounded in size, download only", async (t) => {
@@ -397,7 +463,10 @@ test("data: URLs decode base64 and percent-encoding, bounded in size, download o
   const decipher = createDecipheriv("aes-128-gcm", Buffer.alloc(16), Buffer.alloc(12));
   decipher.setAAD(Buffer.alloc(8));
   decipher.setAuthTag(sealed.subarray(-16));
-  assert.equal(Buffer.concat([decipher.update(sealed.subarray(0, -16)), decipher.final()]).toString(), "password");
+  assert.equal(
+    Buffer.concat([decipher.update(sealed.subarray(0, -16)), decipher.final()]).toString(),
+    "password",
+  );
 
   await agent.download("data:,hello%20world%00%ff", join(dir, "plain"));
   assert.deepEqual(await readFile(join(dir, "plain")), Buffer.from("hello world\u0000\u00ff", "latin1"));
@@ -407,7 +476,10 @@ test("data: URLs decode base64 and percent-encoding, bounded in size, download o
   await rejectsWith(agent.download("data:;base64,not*base64", join(dir, "x")), "INVALID_URL");
   await rejectsWith(agent.download("data:,bad%zzescape", join(dir, "x")), "INVALID_URL");
   await rejectsWith(agent.download("data:text/plain;base64", join(dir, "x")), "INVALID_URL");
-  await rejectsWith(new FileAgent({ maxDataUrlBytes: 4 }).download("data:,12345", join(dir, "x")), "TOO_LARGE");
+  await rejectsWith(
+    new FileAgent({ maxDataUrlBytes: 4 }).download("data:,12345", join(dir, "x")),
+    "TOO_LARGE",
+  );
   await rejectsWith(agent.upload(join(dir, "plain"), "data:,"), "UNSUPPORTED_SCHEME");
   assert.deepEqual((await readdir(dir)).sort(), ["password.enc", "plain", "unpadded"]);
 });
@@ -428,12 +500,21 @@ test("fusion: URLs round-trip through fusionDir and refuse unsafe names", async 
 
   for (const name of ["../x", "a/b", "..", ".", ".hidden", "", "a%2Fb", "a\\b"]) {
     await rejectsWith(agent.upload(source, `fusion:///TEACLAVE_FUSION_BASE/${name}`), "NOT_ALLOWED");
-    await rejectsWith(agent.download(`fusion:///TEACLAVE_FUSION_BASE/${name}`, join(dir, "refused")), "NOT_ALLOWED");
+    await rejectsWith(
+      agent.download(`fusion:///TEACLAVE_FUSION_BASE/${name}`, join(dir, "refused")),
+      "NOT_ALLOWED",
+    );
   }
-  await rejectsWith(agent.download("fusion:///TEACLAVE_FUSION_BASE/absent.fusion", join(dir, "refused")), "NOT_FOUND");
+  await rejectsWith(
+    agent.download("fusion:///TEACLAVE_FUSION_BASE/absent.fusion", join(dir, "refused")),
+    "NOT_FOUND",
+  );
   await rejectsWith(agent.download("fusion:///ELSEWHERE/x.fusion", join(dir, "refused")), "INVALID_URL");
   await symlink(source, join(fusionDir, "escape.fusion"));
-  await rejectsWith(agent.download("fusion:///TEACLAVE_FUSION_BASE/escape.fusion", join(dir, "refused")), "NOT_ALLOWED");
+  await rejectsWith(
+    agent.download("fusion:///TEACLAVE_FUSION_BASE/escape.fusion", join(dir, "refused")),
+    "NOT_ALLOWED",
+  );
   await rejectsWith(new FileAgent().upload(source, "fusion:///TEACLAVE_FUSION_BASE/x.fusion"), "NOT_ALLOWED");
   assert.deepEqual((await readdir(dir)).sort(), ["back.enc", "fusion", "mixed.enc"]);
 });
@@ -442,7 +523,13 @@ test("other schemes fail with UNSUPPORTED_SCHEME and non-URLs with INVALID_URL",
   const dir = await scratch(t);
   await writeFile(join(dir, "src"), "x");
   const agent = new FileAgent({ fileRoots: [dir], fusionDir: dir });
-  for (const url of ["s3://bucket/key", "ftp://example.com/file", "javascript:alert(1)", "gopher://h/x", "HTTPX://h/"]) {
+  for (const url of [
+    "s3://bucket/key",
+    "ftp://example.com/file",
+    "javascript:alert(1)",
+    "gopher://h/x",
+    "HTTPX://h/",
+  ]) {
     await rejectsWith(agent.download(url, join(dir, "out")), "UNSUPPORTED_SCHEME");
     await rejectsWith(agent.upload(join(dir, "src"), url), "UNSUPPORTED_SCHEME");
   }
@@ -483,14 +570,21 @@ test("error messages never carry a URL's query string or credentials", async (t)
   for (const [failure, code] of failures) {
     const error = await rejectsWith(failure(), code);
     const text = `${error.message}\n${error.stack ?? ""}\n${String((error.cause as Error | undefined)?.message)}`;
-    for (const leak of ["secret", "AKID", "X-Amz", "pw-"]) assert.ok(!text.includes(leak), `${code} leaks: ${error.message}`);
+    for (const leak of ["secret", "AKID", "X-Amz", "pw-"])
+      assert.ok(!text.includes(leak), `${code} leaks: ${error.message}`);
   }
   assert.deepEqual(await readdir(dir), ["src"]);
 });
 
 test("redactUrl keeps scheme, host and path only", () => {
-  assert.equal(redactUrl("https://u:p@bucket.s3.amazonaws.com:8443/a/b.enc?X-Amz-Signature=s#f"), "https://bucket.s3.amazonaws.com:8443/a/b.enc");
-  assert.equal(redactUrl("fusion:///TEACLAVE_FUSION_BASE/x.fusion"), "fusion:///TEACLAVE_FUSION_BASE/x.fusion");
+  assert.equal(
+    redactUrl("https://u:p@bucket.s3.amazonaws.com:8443/a/b.enc?X-Amz-Signature=s#f"),
+    "https://bucket.s3.amazonaws.com:8443/a/b.enc",
+  );
+  assert.equal(
+    redactUrl("fusion:///TEACLAVE_FUSION_BASE/x.fusion"),
+    "fusion:///TEACLAVE_FUSION_BASE/x.fusion",
+  );
   assert.equal(redactUrl("data:text/plain;base64,c2VjcmV0"), "data:…");
   assert.equal(redactUrl("javascript:alert(document.cookie)"), "javascript:…");
   assert.equal(redactUrl("not a url"), "(invalid URL)");

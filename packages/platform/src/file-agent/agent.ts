@@ -42,7 +42,9 @@ export class FileAgent {
       // Resolved before anything is created, so a refused source leaves no trace at the destination.
       const source = await this.#openDownloadSource(target);
       try {
-        const bytes = await writeAtomically(path, (temporary) => this.#fetch(target, source, temporary, control));
+        const bytes = await writeAtomically(path, (temporary) =>
+          this.#fetch(target, source, temporary, control),
+        );
         return { bytes };
       } finally {
         await source?.handle.close().catch(() => undefined);
@@ -62,14 +64,16 @@ export class FileAgent {
   async upload(source: string, url: string, signal?: AbortSignal): Promise<TransferResult> {
     const target = parseTarget(url);
     const sourcePath = localPath(source, "source");
-    if (target.kind === "data") throw new FileAgentError("UNSUPPORTED_SCHEME", "data: URLs cannot be uploaded to");
+    if (target.kind === "data")
+      throw new FileAgentError("UNSUPPORTED_SCHEME", "data: URLs cannot be uploaded to");
     const control = new TransferControl(this.#options.timeoutMs, signal);
     try {
       control.throwIfFailed();
       const destination = await this.#uploadDestination(target);
       const opened = await openSource(sourcePath, this.#options.maxUploadBytes);
       try {
-        if (target.kind === "http") return { bytes: await httpUpload(opened, target.url, this.#options, control) };
+        if (target.kind === "http")
+          return { bytes: await httpUpload(opened, target.url, this.#options, control) };
         const bytes = await writeAtomically(destination as string, (temporary) =>
           copyToNewFile(opened, temporary, this.#options.maxUploadBytes, control.signal),
         );
@@ -97,7 +101,12 @@ export class FileAgent {
     return undefined;
   }
 
-  async #fetch(target: Target, source: Source | undefined, temporary: string, control: TransferControl): Promise<number> {
+  async #fetch(
+    target: Target,
+    source: Source | undefined,
+    temporary: string,
+    control: TransferControl,
+  ): Promise<number> {
     switch (target.kind) {
       case "http":
         return httpDownload(target.url, temporary, this.#options, control);

@@ -21,12 +21,16 @@ export async function assertAbsent(path: string): Promise<void> {
  * Runs `write` on a fresh temporary path next to `destination` (which must not exist) and moves the result
  * to `destination` only if `write` succeeds; the temporary file is removed in every case.
  */
-export async function writeAtomically<T>(destination: string, write: (temporary: string) => Promise<T>): Promise<T> {
+export async function writeAtomically<T>(
+  destination: string,
+  write: (temporary: string) => Promise<T>,
+): Promise<T> {
   const directory = dirname(destination);
   const parent = await lstat(directory).catch((e: unknown) => {
     throw fsError(e, `directory of ${destination}`);
   });
-  if (!parent.isDirectory()) throw new FileAgentError("NOT_FOUND", `directory of ${destination}: not a directory`);
+  if (!parent.isDirectory())
+    throw new FileAgentError("NOT_FOUND", `directory of ${destination}: not a directory`);
   await assertAbsent(destination);
   // A leading dot keeps the name out of fusion names and ordinary listings.
   const temporary = join(directory, `.${randomBytes(8).toString("hex")}.partial`);

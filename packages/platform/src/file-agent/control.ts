@@ -7,7 +7,8 @@ export class TransferControl {
   readonly #controller = new AbortController();
   readonly #timer: NodeJS.Timeout | undefined;
   readonly #caller: AbortSignal | undefined;
-  readonly #onCallerAbort = (): void => this.fail(new FileAgentError("ABORTED", "transfer aborted by the caller"));
+  readonly #onCallerAbort = (): void =>
+    this.fail(new FileAgentError("ABORTED", "transfer aborted by the caller"));
 
   constructor(timeoutMs: number, caller?: AbortSignal) {
     this.#caller = caller;

@@ -20,7 +20,8 @@ export function decodeDataUrl(url: string, maxBytes: number): Buffer {
   const meta = rest.slice(0, comma);
   const body = percentDecode(rest.slice(comma + 1));
   const bytes = BASE64_FLAG.test(meta) ? decodeBase64(body) : body;
-  if (bytes.length > maxBytes) throw new FileAgentError("TOO_LARGE", `data: URL holds more than ${maxBytes} bytes`);
+  if (bytes.length > maxBytes)
+    throw new FileAgentError("TOO_LARGE", `data: URL holds more than ${maxBytes} bytes`);
   return bytes;
 }
 

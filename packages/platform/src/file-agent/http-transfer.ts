@@ -3,7 +3,13 @@
 // blocked networks, for every redirect hop; IP literals never reach a lookup and are checked before.
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { createWriteStream } from "node:fs";
-import { STATUS_CODES, request as httpRequest, type IncomingMessage, type ClientRequest, type OutgoingHttpHeaders } from "node:http";
+import {
+  STATUS_CODES,
+  request as httpRequest,
+  type IncomingMessage,
+  type ClientRequest,
+  type OutgoingHttpHeaders,
+} from "node:http";
 import { request as httpsRequest, type RequestOptions } from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { Readable, Transform, type TransformCallback } from "node:stream";
@@ -40,9 +46,15 @@ function describeStatus(status: number): string {
 function unreachable(url: URL, e: unknown): FileAgentError {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code !== undefined && TLS_TRUST_ERRORS.has(code)) {
-    return new FileAgentError("UNREACHABLE", `${redactUrl(url.href)}: TLS certificate not trusted (${code})`, { cause: e });
+    return new FileAgentError(
+      "UNREACHABLE",
+      `${redactUrl(url.href)}: TLS certificate not trusted (${code})`,
+      { cause: e },
+    );
   }
-  return new FileAgentError("UNREACHABLE", `${redactUrl(url.href)}: ${code ?? "connection failed"}`, { cause: e });
+  return new FileAgentError("UNREACHABLE", `${redactUrl(url.href)}: ${code ?? "connection failed"}`, {
+    cause: e,
+  });
 }
 
 function guardedLookup(blocked: NetworkBlockList, url: URL): LookupFunction {
@@ -61,7 +73,10 @@ function guardedLookup(blocked: NetworkBlockList, url: URL): LookupFunction {
 }
 
 function blockedError(url: URL, address: string): FileAgentError {
-  return new FileAgentError("NOT_ALLOWED", `${redactUrl(url.href)} resolves to ${address}, in a blocked network`);
+  return new FileAgentError(
+    "NOT_ALLOWED",
+    `${redactUrl(url.href)} resolves to ${address}, in a blocked network`,
+  );
 }
 
 function bareHost(url: URL): string {
@@ -73,7 +88,13 @@ interface Exchange {
   readonly response: Promise<IncomingMessage>;
 }
 
-function open(url: URL, method: "GET" | "PUT", headers: OutgoingHttpHeaders, options: ResolvedOptions, control: TransferControl): Exchange {
+function open(
+  url: URL,
+  method: "GET" | "PUT",
+  headers: OutgoingHttpHeaders,
+  options: ResolvedOptions,
+  control: TransferControl,
+): Exchange {
   const host = bareHost(url);
   if (isIP(host) !== 0 && options.blocked.blocks(host)) throw blockedError(url, host);
   const requestOptions: RequestOptions = {
@@ -95,7 +116,9 @@ function open(url: URL, method: "GET" | "PUT", headers: OutgoingHttpHeaders, opt
   const request = (url.protocol === "https:" ? httpsRequest : httpRequest)(requestOptions);
   // The socket timeout covers connecting and every later silence, response body included.
   request.on("timeout", () =>
-    control.fail(new FileAgentError("TIMEOUT", `${redactUrl(url.href)}: no activity for ${options.idleTimeoutMs} ms`)),
+    control.fail(
+      new FileAgentError("TIMEOUT", `${redactUrl(url.href)}: no activity for ${options.idleTimeoutMs} ms`),
+    ),
   );
   const response = new Promise<IncomingMessage>((resolve, reject) => {
     request.once("response", resolve);
@@ -115,7 +138,12 @@ function contentLength(response: IncomingMessage, url: URL): number | undefined 
 }
 
 /** GETs `start`, following redirects, into the new file `destination`; returns the byte count. */
-export async function httpDownload(start: URL, destination: string, options: ResolvedOptions, control: TransferControl): Promise<number> {
+export async function httpDownload(
+  start: URL,
+  destination: string,
+  options: ResolvedOptions,
+  control: TransferControl,
+): Promise<number> {
   let url = start;
   for (let redirects = 0; ; redirects++) {
     control.throwIfFailed();
@@ -132,11 +160,16 @@ export async function httpDownload(start: URL, destination: string, options: Res
       }
       if (status < 200 || status > 299) {
         response.destroy();
-        throw new FileAgentError("HTTP_STATUS", `GET ${redactUrl(url.href)} answered ${describeStatus(status)}`);
+        throw new FileAgentError(
+          "HTTP_STATUS",
+          `GET ${redactUrl(url.href)} answered ${describeStatus(status)}`,
+        );
       }
       return await receive(response, url, destination, options.maxDownloadBytes, control);
     } catch (e) {
-      throw control.explain(e, (cause) => (isFsError(cause) ? fsError(cause, destination) : unreachable(url, cause)));
+      throw control.explain(e, (cause) =>
+        isFsError(cause) ? fsError(cause, destination) : unreachable(url, cause),
+      );
     } finally {
       exchange?.request.destroy();
     }
@@ -147,10 +180,16 @@ function nextHop(url: URL, response: IncomingMessage, redirects: number, maxRedi
   const location = response.headers.location;
   const status = describeStatus(response.statusCode ?? 0);
   if (location === undefined || location === "") {
-    throw new FileAgentError("HTTP_STATUS", `GET ${redactUrl(url.href)} answered ${status} without a Location`);
+    throw new FileAgentError(
+      "HTTP_STATUS",
+      `GET ${redactUrl(url.href)} answered ${status} without a Location`,
+    );
   }
   if (redirects >= maxRedirects) {
-    throw new FileAgentError("TOO_MANY_REDIRECTS", `GET ${redactUrl(url.href)} redirected more than ${maxRedirects} times`);
+    throw new FileAgentError(
+      "TOO_MANY_REDIRECTS",
+      `GET ${redactUrl(url.href)} redirected more than ${maxRedirects} times`,
+    );
   }
   let next: URL;
   try {
@@ -159,7 +198,10 @@ function nextHop(url: URL, response: IncomingMessage, redirects: number, maxRedi
     throw new FileAgentError("INVALID_URL", `GET ${redactUrl(url.href)} redirected to an invalid URL`);
   }
   if (next.protocol !== "http:" && next.protocol !== "https:") {
-    throw new FileAgentError("UNSUPPORTED_SCHEME", `GET ${redactUrl(url.href)} redirected to ${redactUrl(next.href)}`);
+    throw new FileAgentError(
+      "UNSUPPORTED_SCHEME",
+      `GET ${redactUrl(url.href)} redirected to ${redactUrl(next.href)}`,
+    );
   }
   // Following https -> http would let anyone on the path answer instead of the certificate holder.
   if (url.protocol === "https:" && next.protocol === "http:") {
@@ -168,16 +210,34 @@ function nextHop(url: URL, response: IncomingMessage, redirects: number, maxRedi
   return next;
 }
 
-function shortRead(url: URL, received: number, expected: number | undefined, cause?: unknown): FileAgentError {
+function shortRead(
+  url: URL,
+  received: number,
+  expected: number | undefined,
+  cause?: unknown,
+): FileAgentError {
   const of = expected === undefined ? "" : ` of ${expected}`;
-  return new FileAgentError("SHORT_READ", `GET ${redactUrl(url.href)}: connection closed after ${received}${of} bytes`, { cause });
+  return new FileAgentError(
+    "SHORT_READ",
+    `GET ${redactUrl(url.href)}: connection closed after ${received}${of} bytes`,
+    { cause },
+  );
 }
 
-async function receive(response: IncomingMessage, url: URL, destination: string, maxBytes: number, control: TransferControl): Promise<number> {
+async function receive(
+  response: IncomingMessage,
+  url: URL,
+  destination: string,
+  maxBytes: number,
+  control: TransferControl,
+): Promise<number> {
   const expected = contentLength(response, url);
   if (expected !== undefined && expected > maxBytes) {
     response.destroy();
-    throw new FileAgentError("TOO_LARGE", `GET ${redactUrl(url.href)} announces ${expected} bytes, more than ${maxBytes}`);
+    throw new FileAgentError(
+      "TOO_LARGE",
+      `GET ${redactUrl(url.href)} announces ${expected} bytes, more than ${maxBytes}`,
+    );
   }
   const counter = new ByteCounter(
     maxBytes,
@@ -185,7 +245,9 @@ async function receive(response: IncomingMessage, url: URL, destination: string,
   );
   try {
     // Streamed: memory stays bounded by the streams' buffers whatever the size.
-    await pipeline(response, counter, createWriteStream(destination, { flags: "wx" }), { signal: control.signal });
+    await pipeline(response, counter, createWriteStream(destination, { flags: "wx" }), {
+      signal: control.signal,
+    });
   } catch (e) {
     if (control.signal.aborted || e instanceof FileAgentError || isFsError(e)) throw e;
     throw shortRead(url, counter.bytes, expected, e);
@@ -208,7 +270,13 @@ class ExactLength extends Transform {
   }
   override _flush(callback: TransformCallback): void {
     if (this.#bytes === this.size) callback();
-    else callback(new FileAgentError("IO", `upload source changed size while being sent (${this.#bytes} of ${this.size} bytes)`));
+    else
+      callback(
+        new FileAgentError(
+          "IO",
+          `upload source changed size while being sent (${this.#bytes} of ${this.size} bytes)`,
+        ),
+      );
   }
 }
 
@@ -216,7 +284,12 @@ class ExactLength extends Transform {
  * PUTs `source` to `url`. Only Content-Type: application/octet-stream and Content-Length are added, so a
  * presigned URL works if it was signed for that content type or for none. Redirects are not followed.
  */
-export async function httpUpload(source: Source, url: URL, options: ResolvedOptions, control: TransferControl): Promise<number> {
+export async function httpUpload(
+  source: Source,
+  url: URL,
+  options: ResolvedOptions,
+  control: TransferControl,
+): Promise<number> {
   let exchange: Exchange | undefined;
   try {
     control.throwIfFailed();
@@ -227,7 +300,10 @@ export async function httpUpload(source: Source, url: URL, options: ResolvedOpti
       options,
       control,
     );
-    const body = source.size === 0 ? Readable.from([]) : source.handle.createReadStream({ start: 0, end: source.size - 1 });
+    const body =
+      source.size === 0
+        ? Readable.from([])
+        : source.handle.createReadStream({ start: 0, end: source.size - 1 });
     const sending = pipeline(body, new ExactLength(source.size), exchange.request);
     sending.catch(() => undefined); // awaited below when it matters
     const response = await exchange.response;
@@ -235,13 +311,18 @@ export async function httpUpload(source: Source, url: URL, options: ResolvedOpti
     if (status < 200 || status > 299) {
       response.destroy();
       const redirect = REDIRECTS.has(status) ? " (PUT does not follow redirects)" : "";
-      throw new FileAgentError("HTTP_STATUS", `PUT ${redactUrl(url.href)} answered ${describeStatus(status)}${redirect}`);
+      throw new FileAgentError(
+        "HTTP_STATUS",
+        `PUT ${redactUrl(url.href)} answered ${describeStatus(status)}${redirect}`,
+      );
     }
     await sending;
     response.destroy(); // the body of a successful PUT carries nothing the agent needs
     return source.size;
   } catch (e) {
-    throw control.explain(e, (cause) => (isFsError(cause) ? fsError(cause, "upload source") : unreachable(url, cause)));
+    throw control.explain(e, (cause) =>
+      isFsError(cause) ? fsError(cause, "upload source") : unreachable(url, cause),
+    );
   } finally {
     exchange?.request.destroy();
   }

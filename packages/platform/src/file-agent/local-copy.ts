@@ -23,7 +23,8 @@ export async function openSource(path: string, maxBytes: number): Promise<Source
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new FileAgentError("NOT_ALLOWED", `${path} is not a regular file`);
-    if (stat.size > maxBytes) throw new FileAgentError("TOO_LARGE", `${path} is larger than ${maxBytes} bytes`);
+    if (stat.size > maxBytes)
+      throw new FileAgentError("TOO_LARGE", `${path} is larger than ${maxBytes} bytes`);
     return { handle, size: stat.size };
   } catch (e) {
     await handle.close();
@@ -32,10 +33,23 @@ export async function openSource(path: string, maxBytes: number): Promise<Source
 }
 
 /** Copies `source` into the new file `destination`; closes the source. Errors are left untranslated. */
-export async function copyToNewFile(source: Source, destination: string, maxBytes: number, signal: AbortSignal): Promise<number> {
-  const counter = new ByteCounter(maxBytes, (max) => new FileAgentError("TOO_LARGE", `more than ${max} bytes`));
+export async function copyToNewFile(
+  source: Source,
+  destination: string,
+  maxBytes: number,
+  signal: AbortSignal,
+): Promise<number> {
+  const counter = new ByteCounter(
+    maxBytes,
+    (max) => new FileAgentError("TOO_LARGE", `more than ${max} bytes`),
+  );
   try {
-    await pipeline(source.handle.createReadStream(), counter, createWriteStream(destination, { flags: "wx" }), { signal });
+    await pipeline(
+      source.handle.createReadStream(),
+      counter,
+      createWriteStream(destination, { flags: "wx" }),
+      { signal },
+    );
   } finally {
     await source.handle.close().catch(() => undefined);
   }

@@ -61,10 +61,18 @@ const MAX_REDIRECTS = 50;
 
 export function resolveOptions(options: FileAgentOptions = {}): ResolvedOptions {
   if (typeof options !== "object" || options === null) invalid("options must be an object");
-  const maxDownloadBytes = integer("maxDownloadBytes", options.maxDownloadBytes, DEFAULTS.maxDownloadBytes, 0, Number.MAX_SAFE_INTEGER);
+  const maxDownloadBytes = integer(
+    "maxDownloadBytes",
+    options.maxDownloadBytes,
+    DEFAULTS.maxDownloadBytes,
+    0,
+    Number.MAX_SAFE_INTEGER,
+  );
   let blocked: NetworkBlockList;
   try {
-    blocked = new NetworkBlockList(list("blockedNetworks", options.blockedNetworks) ?? DEFAULT_BLOCKED_NETWORKS);
+    blocked = new NetworkBlockList(
+      list("blockedNetworks", options.blockedNetworks) ?? DEFAULT_BLOCKED_NETWORKS,
+    );
   } catch (e) {
     invalid(`blockedNetworks: ${(e as Error).message}`);
   }
@@ -72,7 +80,13 @@ export function resolveOptions(options: FileAgentOptions = {}): ResolvedOptions 
     timeoutMs: integer("timeoutMs", options.timeoutMs, DEFAULTS.timeoutMs, 1, MAX_TIMER_MS),
     idleTimeoutMs: integer("idleTimeoutMs", options.idleTimeoutMs, DEFAULTS.idleTimeoutMs, 1, MAX_TIMER_MS),
     maxDownloadBytes,
-    maxUploadBytes: integer("maxUploadBytes", options.maxUploadBytes, DEFAULTS.maxUploadBytes, 0, Number.MAX_SAFE_INTEGER),
+    maxUploadBytes: integer(
+      "maxUploadBytes",
+      options.maxUploadBytes,
+      DEFAULTS.maxUploadBytes,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
     maxRedirects: integer("maxRedirects", options.maxRedirects, DEFAULTS.maxRedirects, 0, MAX_REDIRECTS),
     fileRoots: (list("fileRoots", options.fileRoots) ?? []).map((root) => directory("fileRoots", root)),
     fusionDir: options.fusionDir === undefined ? undefined : directory("fusionDir", options.fusionDir),
@@ -80,7 +94,13 @@ export function resolveOptions(options: FileAgentOptions = {}): ResolvedOptions 
     blocked,
     maxDataUrlBytes: Math.min(
       maxDownloadBytes,
-      integer("maxDataUrlBytes", options.maxDataUrlBytes, DEFAULTS.maxDataUrlBytes, 0, Number.MAX_SAFE_INTEGER),
+      integer(
+        "maxDataUrlBytes",
+        options.maxDataUrlBytes,
+        DEFAULTS.maxDataUrlBytes,
+        0,
+        Number.MAX_SAFE_INTEGER,
+      ),
     ),
   };
 }
@@ -99,7 +119,8 @@ function integer(name: string, value: unknown, fallback: number, min: number, ma
 
 function list(name: string, value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) invalid(`${name} must be an array of strings`);
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
+    invalid(`${name} must be an array of strings`);
   return [...(value as string[])];
 }
 

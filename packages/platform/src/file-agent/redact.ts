@@ -19,6 +19,9 @@ export function redactUrl(url: string): string {
   }
   // Opaque URLs (javascript:, mailto:) have no host/path structure worth showing.
   if (!parsed.href.startsWith(`${parsed.protocol}//`)) return `${scheme}:…`;
-  const path = parsed.pathname.length > MAX_PATH_CHARS ? `${parsed.pathname.slice(0, MAX_PATH_CHARS)}…` : parsed.pathname;
+  const path =
+    parsed.pathname.length > MAX_PATH_CHARS
+      ? `${parsed.pathname.slice(0, MAX_PATH_CHARS)}…`
+      : parsed.pathname;
   return `${parsed.protocol}//${parsed.host}${path}`;
 }

@@ -12,7 +12,8 @@ export type Target =
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
 
 export function parseTarget(url: unknown): Target {
-  if (typeof url !== "string" || url === "") throw new FileAgentError("INVALID_URL", "URL must be a non-empty string");
+  if (typeof url !== "string" || url === "")
+    throw new FileAgentError("INVALID_URL", "URL must be a non-empty string");
   const scheme = SCHEME.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined) throw new FileAgentError("INVALID_URL", "not an absolute URL");
   switch (scheme) {
@@ -26,7 +27,10 @@ export function parseTarget(url: unknown): Target {
     case "fusion":
       return { kind: "fusion", name: fusionName(url) };
     default:
-      throw new FileAgentError("UNSUPPORTED_SCHEME", `scheme ${scheme}: is not supported (${redactUrl(url)})`);
+      throw new FileAgentError(
+        "UNSUPPORTED_SCHEME",
+        `scheme ${scheme}: is not supported (${redactUrl(url)})`,
+      );
   }
 }
 
@@ -77,11 +81,17 @@ const SAFE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/;
 function fusionName(url: string): string {
   const rest = url.slice("fusion:".length);
   if (!rest.startsWith(FUSION_PREFIX)) {
-    throw new FileAgentError("INVALID_URL", `${redactUrl(url)}: expected fusion:///TEACLAVE_FUSION_BASE/<name>`);
+    throw new FileAgentError(
+      "INVALID_URL",
+      `${redactUrl(url)}: expected fusion:///TEACLAVE_FUSION_BASE/<name>`,
+    );
   }
   const name = rest.slice(FUSION_PREFIX.length);
   if (!SAFE_NAME.test(name)) {
-    throw new FileAgentError("NOT_ALLOWED", `${redactUrl(url)}: a fusion name must be one plain path segment`);
+    throw new FileAgentError(
+      "NOT_ALLOWED",
+      `${redactUrl(url)}: a fusion name must be one plain path segment`,
+    );
   }
   return name;
 }

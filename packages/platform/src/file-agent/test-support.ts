@@ -2,7 +2,12 @@
 // certificate. Not exported from index.ts.
 import "reflect-metadata";
 import { webcrypto } from "node:crypto";
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import * as x509 from "@peculiar/x509";
@@ -43,7 +48,11 @@ export function serveHttp(handler: Handler, host = "127.0.0.1"): Promise<TestSer
   return start(createHttpServer(handler), "http", host);
 }
 
-export function serveHttps(handler: Handler, identity: { key: string; cert: string }, host = "127.0.0.1"): Promise<TestServer> {
+export function serveHttps(
+  handler: Handler,
+  identity: { key: string; cert: string },
+  host = "127.0.0.1",
+): Promise<TestServer> {
   return start(createHttpsServer(identity, handler), "https", host);
 }
 
@@ -51,7 +60,10 @@ export function serveHttps(handler: Handler, identity: { key: string; cert: stri
 export async function selfSignedIdentity(ip: string): Promise<{ key: string; cert: string }> {
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const algorithm = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
-  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, [
+    "sign",
+    "verify",
+  ])) as webcrypto.CryptoKeyPair;
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: "01",
