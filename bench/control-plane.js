@@ -2,27 +2,28 @@
 // Control-plane benchmark: how fast the public gRPC API serves a user's round of calls, against a trivial
 // echo service on the same stack, measured in the same run.
 //
-//   npx tsc -b packages/platform && node bench/control-plane.js [--concurrency 1,8,32] [--duration 5]
-//       [--warmup 1] [--tmp DIR] [--json results.json] [--server-cpu-prof DIR]
+//   npx tsc -b packages/platform && node bench/control-plane.js [--concurrency 1,8,32] [--duration 6]
+//       [--slices 3] [--warmup 0.5] [--tmp DIR] [--json FILE] [--server-cpu-prof DIR]
 //
 // The servers run in a child process, the clients in this one, so they do not share an event loop. The
-// child runs an all-in-one platform (default argon2id parameters, data directory in a fresh temporary
+// child runs an all-in-one platform (default argon2id parameters; data directory in a fresh temporary
 // directory under --tmp, default the OS temp dir: that disk's fsync latency is part of the result) and
 // the echo server, both on loopback. Each concurrency level N uses N clients, each with its own HTTP/2
-// connections and its own FunctionOwner and DataOwner accounts. Phases per level, each `duration`
-// seconds after `warmup` seconds that are not recorded:
-//   echo         GetTask against a server that answers from memory: http2.createSecureServer +
-//                connectNodeAdapter (the platform's own server code), gRPC, TLS, the same client transport.
+// connections and its own FunctionOwner and DataOwner accounts. Three phases per level:
+//   echo         GetTask against a server that answers from memory: the platform's own server code
+//                (http2.createSecureServer + connectNodeAdapter), gRPC, TLS, the same client transport.
 //   with login   login + register function + create task + get task, repeated.
 //   tokens kept  register function + create task + get task, repeated, with the token of one login (what a
 //                client normally does: a token is valid for 24 h).
+// Each phase is measured for --duration seconds in total, cut into --slices slices that alternate with
+// the other phases' slices; each slice starts with --warmup seconds that are not recorded.
 import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const ROOT = new URL("..", import.meta.url);
@@ -48,11 +49,12 @@ const { DEFAULT_PASSWORD_HASHING } = await load(
 const { values: opts } = parseArgs({
   options: {
     concurrency: { type: "string", default: "1,8,32" },
-    duration: { type: "string", default: "5" },
-    warmup: { type: "string", default: "1" },
+    duration: { type: "string", default: "6" },
+    slices: { type: "string", default: "3" },
+    warmup: { type: "string", default: "0.5" },
+    tmp: { type: "string", default: tmpdir() },
     json: { type: "string" },
     "server-cpu-prof": { type: "string" },
-    tmp: { type: "string", default: tmpdir() },
     serve: { type: "boolean", default: false },
   },
 });
@@ -135,25 +137,20 @@ function summarize(samples, seconds) {
 }
 
 /**
- * Runs `round(worker, record)` in a loop on every worker until `duration` has passed; calls that start
- * during the warmup are not recorded. Returns per-operation and overall stats.
+ * Runs `round(worker, timed)` in a loop on every worker for `warmupMs + durationMs`. A call counts when it
+ * starts inside the measured window: in a closed loop at steady state, calls started per second equal calls
+ * completed per second, and no latency is cut short by the end of the window.
  */
-async function runPhase(workers, round, { warmupMs, durationMs }) {
+async function runSlice(workers, round, { warmupMs, durationMs }) {
   const samples = new Map();
-  const all = [];
-  const start = performance.now();
-  const measureFrom = start + warmupMs;
+  const measureFrom = performance.now() + warmupMs;
   const end = measureFrom + durationMs;
-  let lastDone = measureFrom;
   const timed = async (op, call) => {
     const t0 = performance.now();
     const result = await call();
-    const t1 = performance.now();
-    if (t0 >= measureFrom) {
+    if (t0 >= measureFrom && t0 < end) {
       if (!samples.has(op)) samples.set(op, []);
-      samples.get(op).push(t1 - t0);
-      all.push(t1 - t0);
-      lastDone = Math.max(lastDone, t1);
+      samples.get(op).push(performance.now() - t0);
     }
     return result;
   };
@@ -162,9 +159,27 @@ async function runPhase(workers, round, { warmupMs, durationMs }) {
       while (performance.now() < end) await round(w, timed);
     }),
   );
-  const seconds = (lastDone - measureFrom) / 1000;
-  const ops = Object.fromEntries([...samples].map(([op, s]) => [op, summarize(s, seconds)]));
-  return { seconds, ops, overall: summarize(all, seconds) };
+  return { seconds: durationMs / 1000, samples };
+}
+
+/** The slices of one phase, added up. */
+class Phase {
+  seconds = 0;
+  samples = new Map();
+
+  add(slice) {
+    this.seconds += slice.seconds;
+    for (const [op, list] of slice.samples) this.samples.set(op, [...(this.samples.get(op) ?? []), ...list]);
+  }
+
+  result() {
+    const ops = Object.fromEntries([...this.samples].map(([op, s]) => [op, summarize(s, this.seconds)]));
+    return {
+      seconds: this.seconds,
+      ops,
+      overall: summarize([...this.samples.values()].flat(), this.seconds),
+    };
+  }
 }
 
 const functionRequest = {
@@ -181,7 +196,7 @@ const functionRequest = {
   usageQuota: -1,
 };
 
-async function round(w, timed, { login }) {
+async function platformRound(w, timed, { login }) {
   if (login) await timed("login", () => w.dataOwner.login(w.dataOwnerId, PASSWORD));
   const { functionId } = await timed("register_function", () =>
     w.functionOwner.frontend.registerFunction(functionRequest),
@@ -232,13 +247,15 @@ function table(level, echo, withLogin, tokensKept) {
       if (result.ops[op]) row(phase, op, result.ops[op]);
     row(phase, "**all calls**", result.overall);
   }
-  const lines = [`### ${level} concurrent client${level === 1 ? "" : "s"}`, "", ...rows, ""];
-  lines.push(
+  return [
+    `### ${level} concurrent client${level === 1 ? "" : "s"}`,
+    "",
+    ...rows,
+    "",
     `Throughput, platform calls/s over echo calls/s: ${ratio(tokensKept.overall.perSecond, e.perSecond)} with tokens kept, ` +
       `${ratio(withLogin.overall.perSecond, e.perSecond)} with a login every round.`,
     "",
-  );
-  return lines.join("\n");
+  ].join("\n");
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -248,9 +265,10 @@ async function main() {
   const levels = opts.concurrency.split(",").map((s) => Number(s.trim()));
   if (levels.some((n) => !Number.isInteger(n) || n < 1))
     throw new Error("--concurrency: positive integers, comma-separated");
-  const timing = { warmupMs: Number(opts.warmup) * 1000, durationMs: Number(opts.duration) * 1000 };
-  if (!(timing.durationMs > 0) || !(timing.warmupMs >= 0))
-    throw new Error("--duration > 0 and --warmup >= 0, in seconds");
+  const slices = Number(opts.slices);
+  const slice = { warmupMs: Number(opts.warmup) * 1000, durationMs: (Number(opts.duration) * 1000) / slices };
+  if (!(slice.durationMs > 0) || !(slice.warmupMs >= 0) || !Number.isInteger(slices) || slices < 1)
+    throw new Error("--duration > 0 and --warmup >= 0 (seconds); --slices a positive integer");
 
   const child = fork(fileURLToPath(import.meta.url), ["--serve", "--tmp", opts.tmp], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -275,14 +293,13 @@ async function main() {
   try {
     const admin = client();
     await admin.login(server.adminId, server.adminPassword);
-    const n = Math.max(...levels);
     // N pairs of users: a DataOwner cannot register functions and a FunctionOwner cannot create tasks.
     const workers = [];
-    for (let i = 0; i < n; i++) {
-      const fo = `bench_fo_${i}`;
+    for (let i = 0; i < Math.max(...levels); i++) {
+      const functionOwnerId = `bench_fo_${i}`;
       const dataOwnerId = `bench_do_${i}`;
       await admin.authentication.userRegister({
-        id: fo,
+        id: functionOwnerId,
         password: PASSWORD,
         role: "FunctionOwner",
         attribute: "",
@@ -294,10 +311,9 @@ async function main() {
         attribute: GROUP,
       });
       const functionOwner = client();
-      await functionOwner.login(fo, PASSWORD);
+      await functionOwner.login(functionOwnerId, PASSWORD);
       const dataOwner = client();
-      await dataOwner.login(dataOwnerId, PASSWORD);
-      // The echo client carries a real credential, so requests are the same size as the platform's.
+      // The echo client carries a real credential, so its requests are the same size as the platform's.
       const echo = client({
         frontendUrl: server.echoUrl,
         authenticationUrl: server.echoUrl,
@@ -308,31 +324,34 @@ async function main() {
     }
 
     const h = server.passwordHashing;
-    const header = [
-      `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}; servers in one child process, clients in another.`,
-      `Password hashing: argon2id, the platform's defaults (memoryCost ${h.memoryCost} KiB, timeCost ${h.timeCost}, parallelism ${h.parallelism}).`,
-      `Data directory under ${opts.tmp}. Each phase: ${opts.warmup} s warmup (not recorded), then ${opts.duration} s measured. Latencies are per call, seen by the client.`,
-      "",
-    ].join("\n");
-    console.log(header);
+    console.log(
+      [
+        `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}; servers in one child process, clients in another.`,
+        `Password hashing: argon2id, the platform's defaults (memoryCost ${h.memoryCost} KiB, timeCost ${h.timeCost}, parallelism ${h.parallelism}).`,
+        `Data directory under ${opts.tmp}. Each phase: ${opts.duration} s measured in ${slices} slice(s) interleaved with the other phases, ` +
+          `each after ${opts.warmup} s of warmup. Latencies are per call, seen by the client.`,
+        "",
+      ].join("\n"),
+    );
     const results = [];
     for (const level of levels) {
       const active = workers.slice(0, level);
-      const echo = await runPhase(active, echoRound, timing);
-      const withLogin = await runPhase(active, (w, t) => round(w, t, { login: true }), timing);
-      const tokensKept = await runPhase(active, (w, t) => round(w, t, { login: false }), timing);
+      const phases = [
+        [new Phase(), echoRound],
+        [new Phase(), (w, timed) => platformRound(w, timed, { login: true })],
+        [new Phase(), (w, timed) => platformRound(w, timed, { login: false })],
+      ];
+      // On a shared machine the background load drifts; interleaving makes it drift under every phase alike.
+      for (let i = 0; i < slices; i++)
+        for (const [phase, round] of phases) phase.add(await runSlice(active, round, slice));
+      const [echo, withLogin, tokensKept] = phases.map(([phase]) => phase.result());
       console.log(table(level, echo, withLogin, tokensKept));
       results.push({ concurrency: level, echo, withLogin, tokensKept });
     }
-    if (opts.json)
-      writeFileSync(
-        opts.json,
-        JSON.stringify(
-          { node: process.version, cpus: cpus().length, passwordHashing: h, timing, results },
-          null,
-          2,
-        ),
-      );
+    if (opts.json) {
+      const run = { node: process.version, cpus: cpus().length, passwordHashing: h, options: opts, results };
+      writeFileSync(opts.json, JSON.stringify(run, null, 2));
+    }
   } finally {
     clients.forEach((c) => c.close());
     if (child.exitCode === null && child.signalCode === null) {
