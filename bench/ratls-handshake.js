@@ -13,6 +13,7 @@
 // All modes use the same ECDSA P-256 RA-TLS certificate (~4.4 KiB with its quote), so the
 // difference is verification and the held handshake events, not certificate size. Modes alternate
 // in rounds so machine noise hits each alike; the table reports the median and p90 per connection.
+import { Buffer } from "node:buffer";
 import http2 from "node:http2";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";

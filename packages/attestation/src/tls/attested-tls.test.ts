@@ -95,10 +95,7 @@ async function get<I>(
 }
 
 /** A TLS endpoint that records every application byte a client sends it. */
-async function recordingServer(credentials: {
-  key: string;
-  cert: string;
-}): Promise<{
+async function recordingServer(credentials: { key: string; cert: string }): Promise<{
   url: URL;
   received: () => number;
   firstData: Promise<void>;
