@@ -57,7 +57,9 @@ export class CertificateManager extends EventEmitter {
   /** Issues the first certificate and starts the renewal schedule. */
   async start(): Promise<RaTlsCertificate> {
     this.stopped = false;
-    return this.cert ?? this.rotate();
+    if (this.cert === undefined) return this.rotate();
+    if (this.timer === undefined) this.schedule(this.cert);
+    return this.cert;
   }
 
   /** The certificate in use; start() must have completed. */
