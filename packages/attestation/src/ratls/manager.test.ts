@@ -11,6 +11,16 @@ import type { AttestationBackend } from "../backends/types.js";
 const deployment = new SimDeployment();
 after(() => deployment.cleanup());
 
+/** The renewal timer is unref'd by design; hold the event loop open while a test awaits it. */
+async function awaitEvent(emitter: CertificateManager, event: string): Promise<unknown[]> {
+  const hold = setInterval(() => undefined, 60_000);
+  try {
+    return await once(emitter, event);
+  } finally {
+    clearInterval(hold);
+  }
+}
+
 test("rotate() issues a new key and certificate and installs it in attached servers", async () => {
   const manager = new CertificateManager({ backend: deployment.backend("frontend"), service: "frontend" });
   const first = await manager.start();
@@ -45,7 +55,7 @@ test("the manager renews on its own before expiry", async () => {
     renewBeforeMs: 3600_000,
   });
   const first = await manager.start();
-  const [second] = (await once(manager, "rotated")) as [RaTlsCertificate];
+  const [second] = (await awaitEvent(manager, "rotated")) as [RaTlsCertificate];
   assert.notEqual(second.serialHex, first.serialHex);
   manager.stop();
 });
@@ -72,7 +82,7 @@ test("a failed renewal is reported and the current certificate stays in use", as
   fail = false;
   const first = await manager.start();
   fail = true;
-  const [err] = await once(manager, "rotationFailed");
+  const [err] = await awaitEvent(manager, "rotationFailed");
   assert.ok(isRaTlsError(err, "ISSUE_FAILED"));
   assert.equal(manager.current(), first);
   manager.stop();
