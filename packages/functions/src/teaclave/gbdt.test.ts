@@ -201,3 +201,10 @@ test("histogram split finding stays within 1% of the exact path's accuracy on ma
   assert.ok(Math.abs(exact - hist) <= 0.01, `exact ${exact}, histogram ${hist}`);
   await rejectsWith(train({ ...args, split_finding: "approx" }, trainSet), "INVALID_ARGUMENT", /split_finding/);
 });
+
+test("a training line parses with its feature_size and is refused with a wrong one (Teaclave's parse test)", async () => {
+  const line = "4.8,3.0,1.4,0.3,3.0\n";
+  const ok = await train({ ...teaclaveArgs, iterations: 1 }, line);
+  assert.equal(ok.summary, "Trained 1 lines of data.");
+  await rejectsWith(train({ ...teaclaveArgs, feature_size: 3 }, line), "INVALID_INPUT", /line 1: column len = 5, expected = 4/);
+});
