@@ -36,9 +36,7 @@ export interface TrainingData {
 }
 
 interface Work {
-  n: number;
   cols: number;
-  x: Float32Array;
   target: Float32Array;
   residual: Float32Array;
   /** Each sample's s = target · weight (weights are 1): the f32 target itself. */
@@ -47,16 +45,17 @@ interface Work {
   preds: Float32Array;
   /**
    * Two banks (nodes at even depths read bank 0, odd depths bank 1; a split scatters its segment
-   * into the other bank). Per feature: sample ids, their values in ascending order and each
-   * sample's s (= target, the weights being 1), one contiguous segment per node, so split finding
-   * reads memory sequentially.
+   * into the other bank). Per feature: (sample id, value) pairs in ascending value order, one
+   * contiguous segment per node, so split finding reads memory sequentially.
    */
   banks: [Bank, Bank];
+  /** Helper threads, for large problems. */
   pool: TrainingPool | undefined;
   scratchSplit: Float64Array;
+  /** Per sample: 0 left, 1 right, 2 missing, for the split being applied. */
   side: Uint8Array;
+  /** Room for a node's residuals (LAD's median). */
   scratch: Float32Array;
-
 }
 
 export interface Builder {
@@ -425,9 +424,7 @@ async function fit(conf: GbdtConfig, data: TrainingData, pool: TrainingPool | un
   const sorted = sortedColumns(data);
   const target = pool?.s ?? new Float32Array(n);
   const w: Work = {
-    n,
     cols,
-    x: data.x,
     target,
     residual: new Float32Array(n),
     s: target,
