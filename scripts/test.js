@@ -27,7 +27,9 @@ if (selected.length === 0) {
   console.error("no test files found; run `npm run build` first");
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ["--test", ...process.argv.slice(2), ...selected.sort()], {
+// A test that hangs fails after its timeout, and a file that leaves handles open still exits.
+const flags = ["--test", "--test-force-exit", "--test-timeout=300000", "--test-concurrency=2"];
+const result = spawnSync(process.execPath, [...flags, ...process.argv.slice(2), ...selected.sort()], {
   stdio: "inherit",
   cwd: root,
 });

@@ -6,7 +6,8 @@ import { ADMIN_PASSWORD, startTestPlatform, USER_PASSWORD, type TestPlatform } f
 
 let t: TestPlatform;
 before(async () => {
-  t = await startTestPlatform();
+  // No execution worker: invoked tasks stay Staged, so the API's own behaviour is what is observed.
+  t = await startTestPlatform({ config: { inProcessWorker: false } });
 });
 after(() => t.dispose());
 

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { common } from "@mesatee/sdk";
 import { openDataDir } from "./data-dir.js";
 import { createSealer } from "./storage/index.js";
@@ -14,7 +14,7 @@ const SECRET_KEY = Buffer.from("5ec7e75ec7e75ec7e75ec7e75ec7e75e", "hex");
 const SECRET_ARG = "very-secret-argument-value";
 
 test("a restart keeps every user, file, function, task, queue entry and audit entry; nothing is readable at rest", async () => {
-  let t = await startTestPlatform();
+  let t = await startTestPlatform({ config: { inProcessWorker: false } });
   const fo = await t.user("fo", "FunctionOwner");
   const d = await t.user("d", "DataOwner", "g");
   const { functionId } = await fo.frontend.registerFunction({
@@ -47,6 +47,8 @@ test("a restart keeps every user, file, function, task, queue entry and audit en
   const auditBefore = (await t.admin.frontend.queryAuditLogs({ query: "*", limit: 10_000n })).logs.length;
 
   t = await t.restart();
+  const running = t;
+  after(() => running.stop().catch(() => undefined));
   const admin = t.admin;
   assert.deepEqual((await admin.authentication.listUsers({ id: "" })).ids, ["admin", "d", "fo"]);
   const d2 = t.client();

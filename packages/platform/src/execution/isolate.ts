@@ -55,6 +55,10 @@ export class IsolatePool {
         if (i >= 0) this.idle.splice(i, 1);
       });
       child.stderr?.resume();
+      // An idle isolate must not keep its parent alive.
+      child.unref();
+      child.channel?.unref();
+      (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
       this.idle.push(child);
     }
   }
@@ -71,6 +75,8 @@ export class IsolatePool {
   async run(input: IsolateInput, limits: IsolateLimits, signal: AbortSignal): Promise<IsolateOutcome> {
     if (signal.aborted) return { ok: false, reason: "canceled", log: [], canceled: true };
     const child = this.take(limits.memoryMb);
+    child.ref();
+    child.channel?.ref();
     let stderr = "";
     child.stderr?.removeAllListeners("data");
     child.stderr?.on("data", (d: Buffer) => {
