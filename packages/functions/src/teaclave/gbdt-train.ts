@@ -1,11 +1,10 @@
 // builtin-gbdt-train (spec/teaclave-compat.md §6.2): trains gbdt-rs's gradient-boosted trees on a CSV
 // of `feature_size` features plus a label and writes the model as gbdt-rs's JSON.
-import { availableParallelism } from "node:os";
 import { FunctionError, type BuiltinFunction } from "../types.js";
 import { argInt, argNumber, argString } from "./args.js";
 import { modelToJson, type GbdtConfig, type Loss } from "./gbdt/model.js";
 import { trainGbdtHistogram } from "./gbdt/hist.js";
-import { trainGbdt } from "./gbdt/train.js";
+import { defaultTrainingThreads, trainGbdt } from "./gbdt/train.js";
 import { lineError, parseNumericCsv, readText } from "./text.js";
 
 /** Limits (documented in docs/functions.md): refuse anything larger before allocating for it. */
@@ -74,8 +73,8 @@ export const gbdtTrain: BuiltinFunction = {
       throw new FunctionError("INVALID_INPUT", "training_data: LogLikelyhood needs both labels -1 and 1");
     if (conf.data_sample_ratio < 1 && Math.floor(rows * conf.data_sample_ratio) === 0)
       throw new FunctionError("INVALID_ARGUMENT", "data_sample_ratio selects no rows");
-    // Large inputs use up to two helper threads; the model does not depend on the thread count.
-    const threads = Math.min(3, availableParallelism());
+    // Large inputs may use helper threads; the model does not depend on the thread count.
+    const threads = defaultTrainingThreads();
     const data = { rows, features: featureSize, x, y };
     const model =
       splitFinding === "histogram"

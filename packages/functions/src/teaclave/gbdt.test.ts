@@ -208,3 +208,11 @@ test("a training line parses with its feature_size and is refused with a wrong o
   assert.equal(ok.summary, "Trained 1 lines of data.");
   await rejectsWith(train({ ...teaclaveArgs, feature_size: 3 }, line), "INVALID_INPUT", /line 1: column len = 5, expected = 4/);
 });
+
+test("helper threads are used by default only where a core is left for the platform", async () => {
+  const { defaultTrainingThreads } = await import("./gbdt/train.js");
+  assert.equal(defaultTrainingThreads(1), 1);
+  assert.equal(defaultTrainingThreads(2), 1);
+  assert.equal(defaultTrainingThreads(4), 3);
+  assert.equal(defaultTrainingThreads(16), 4);
+});

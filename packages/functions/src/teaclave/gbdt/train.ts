@@ -17,6 +17,7 @@
 // Large problems use helper threads (pool.ts): each takes a share of the features of a split search
 // or partition; merging in feature order keeps the model identical for any number of threads.
 import { randomInt } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { FunctionError } from "../../types.js";
 import { featureImpurity, partitionFeature } from "./kernels.js";
@@ -400,6 +401,14 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Threads to use (the main one included); 1 keeps everything on the calling thread. */
   threads?: number;
+}
+
+/**
+ * Threads for training by default: helpers only where they leave a core for the rest of the
+ * platform (on two cores a helper competes with the services' own event loops).
+ */
+export function defaultTrainingThreads(cores = availableParallelism()): number {
+  return cores >= 4 ? Math.min(4, cores - 1) : 1;
 }
 
 /** Problems smaller than this (rows × features) are trained on one thread. */
