@@ -3,7 +3,7 @@
 Node test (python-client.test.ts) asserts every value.
 
 Usage: client.py --stubs DIR --authentication HOST:PORT --frontend HOST:PORT --ca PEM_FILE
-                 --admin-id ID --admin-password PASSWORD
+                 --admin-id ID --admin-password PASSWORD [--server-name NAME]
 
 Exit status 0 means the journey ran to the end (the observations may still be wrong: the test decides);
 anything unexpected raises, which prints a traceback and exits non-zero.

@@ -220,11 +220,10 @@ test(
         approvedUsers: [],
         assignedInputs: [],
         assignedOutputs: [],
-        status: common.TaskStatus.Created,
+        status: 0, // Created (spec §2.1)
         statusName: "Created",
         result: null,
       });
-      assert.equal(common.TaskStatus.Created, 0);
       assert.deepEqual(o.taskAssigned, {
         ...task,
         assignedInputs: [["input_data", o.inputFile.id]],
