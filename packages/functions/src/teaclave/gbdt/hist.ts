@@ -1,13 +1,13 @@
 // A histogram fast path for gbdt-rs training (MesaTEE's `split_finding: "histogram"`). Everything
 // but split finding is gbdt-rs's: the losses, the initial bias, the leaf values (mean, logit step,
 // LAD's median rule), the stopping rules, the tree layout and the model format. Split finding looks
-// only at bin boundaries: each feature's sorted values are cut into at most 256 bins (one bin per
+// only at bin boundaries: each feature's sorted values are cut into at most 255 bins (one bin per
 // distinct value when there are that few; gbdt-rs never splits between values closer than 1e-5, and
 // neither do bins), a node's per-bin sums are built once (the larger child's as parent minus the
 // smaller child's), and the split value is the f32 midpoint between the neighbouring bins' values.
-// Differences from the exact path: with more than 256 distinct values a feature offers fewer
+// Differences from the exact path: with more than 255 distinct values a feature offers fewer
 // candidate splits, and sums are added in a different order, so models are close but not
-// byte-identical; with at most 256 distinct values per feature the candidate splits are the same.
+// byte-identical; with at most 255 distinct values per feature the candidate splits are the same.
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { FunctionError } from "../../types.js";
 import { F32_MIN, type GbdtConfig, type GbdtModel } from "./model.js";
@@ -24,11 +24,12 @@ import {
 } from "./train.js";
 
 const f = Math.fround;
-export const MAX_BINS = 256;
+/** Bins per feature; bin index MAX_BINS marks a missing value, so codes fit in a byte. */
+export const MAX_BINS = 255;
 
 interface Binning {
-  /** row-major bin of each (row, feature); bin `bins[j]` (one past the last) marks a missing value */
-  code: Uint16Array;
+  /** column-major bin of each (feature, row); `bins[j]` (one past the last bin) marks a missing value */
+  code: Uint8Array;
   bins: Int32Array;
   /** per feature × MAX_BINS: smallest and largest value in the bin */
   lo: Float32Array;
@@ -38,7 +39,7 @@ interface Binning {
 function binColumns(data: TrainingData): Binning {
   const n = data.rows;
   const F = data.features;
-  const code = new Uint16Array(n * F);
+  const code = new Uint8Array(n * F);
   const bins = new Int32Array(F);
   const lo = new Float32Array(F * MAX_BINS);
   const hi = new Float32Array(F * MAX_BINS);
@@ -67,10 +68,10 @@ function binColumns(data: TrainingData): Binning {
       }
       hi[j * MAX_BINS + bin] = v;
       inBin++;
-      code[(pairs[2 * i] as number) * F + j] = bin;
+      code[j * n + (pairs[2 * i] as number)] = bin;
     }
     bins[j] = bin + 1;
-    for (let i = 0; i < missing; i++) code[(pairs[2 * i] as number) * F + j] = bin + 1;
+    for (let i = 0; i < missing; i++) code[j * n + (pairs[2 * i] as number)] = bin + 1;
   }
   return { code, bins, lo, hi };
 }
@@ -85,6 +86,10 @@ interface Work {
   ids: Int32Array;
   tmp: Int32Array;
   scratch: Float32Array;
+  /** the node's targets in node order, gathered once per histogram */
+  nodeTargets: Float64Array;
+  /** per-bin counts over all rows (when every tree uses every row) */
+  rootCounts: Float64Array | undefined;
   /** one histogram per depth: features × (MAX_BINS + 1) × (Σs, count) */
   hists: Float64Array[];
 }
@@ -98,21 +103,53 @@ function histogramFor(w: Work, depth: number): Float64Array {
   return h;
 }
 
+/**
+ * Per-bin sums and counts of the node's samples. Feature by feature, so each feature's 256 bins
+ * stay in the L1 cache while the node's samples stream past.
+ */
 function buildHistogram(w: Work, h: Float64Array, start: number, end: number): void {
-  h.fill(0);
+  const n = w.data.rows;
   const F = w.data.features;
   const { code } = w.bin;
-  const { ids, target } = w;
-  for (let k = start; k < end; k++) {
-    const id = ids[k] as number;
-    const t = target[id] as number;
-    const base = id * F;
-    for (let j = 0; j < F; j++) {
-      const at = (j * (MAX_BINS + 1) + (code[base + j] as number)) * 2;
-      h[at] = (h[at] as number) + t;
+  const { ids, target, nodeTargets } = w;
+  const count = end - start;
+  // The root of a tree grown on every row has the same counts each time: copy them, add only sums.
+  const wholeRoot = count === n && w.rootCounts !== undefined;
+  if (wholeRoot) h.set(w.rootCounts as Float64Array);
+  else h.fill(0);
+  for (let k = 0; k < count; k++) nodeTargets[k] = target[ids[start + k] as number] as number;
+  for (let j = 0; j < F; j++) {
+    const base = j * n;
+    const hb = j * (MAX_BINS + 1) * 2;
+    if (wholeRoot) {
+      // ids are 0 … n-1 in order here, so codes are read sequentially.
+      for (let k = 0; k < count; k++) {
+        const at = hb + 2 * (code[base + k] as number);
+        h[at] = (h[at] as number) + (nodeTargets[k] as number);
+      }
+      continue;
+    }
+    for (let k = 0; k < count; k++) {
+      const at = hb + 2 * (code[base + (ids[start + k] as number)] as number);
+      h[at] = (h[at] as number) + (nodeTargets[k] as number);
       h[at + 1] = (h[at + 1] as number) + 1;
     }
   }
+}
+
+/** Counts per bin over all rows, the same for every tree's root: sums zero, counts filled in. */
+function rootCounts(w: Work): Float64Array {
+  const n = w.data.rows;
+  const F = w.data.features;
+  const h = new Float64Array(F * (MAX_BINS + 1) * 2);
+  for (let j = 0; j < F; j++) {
+    const hb = j * (MAX_BINS + 1) * 2;
+    for (let k = 0; k < n; k++) {
+      const at = hb + 2 * (w.bin.code[j * n + k] as number) + 1;
+      h[at] = (h[at] as number) + 1;
+    }
+  }
+  return h;
 }
 
 function leafValue(w: Work, start: number, end: number): number {
@@ -148,9 +185,16 @@ function leafValue(w: Work, start: number, end: number): number {
  * so the lowest impurity is the highest Σ (Σs)²/count, which needs only sums and counts per bin.
  * Ties go to the earlier boundary and the earlier feature, as in gbdt-rs.
  */
-function findSplit(w: Work, h: Float64Array): { feature: number; value: number } | undefined {
+interface HistSplit {
+  feature: number;
+  value: number;
+  /** the last bin on the left */
+  lastBin: number;
+}
+
+function findSplit(w: Work, h: Float64Array): HistSplit | undefined {
   let best = -Infinity;
-  let found: { feature: number; value: number } | undefined;
+  let found: HistSplit | undefined;
   const { bins, lo, hi } = w.bin;
   for (const j of candidateFeatures(w.conf)) {
     const nb = bins[j] as number;
@@ -166,6 +210,7 @@ function findSplit(w: Work, h: Float64Array): { feature: number; value: number }
     let last = -1;
     let gain = -Infinity;
     let value = F32_MIN;
+    let lastBin = -1;
     for (let b = 0; b < nb; b++) {
       const c = h[hb + 2 * b + 1] as number;
       if (c === 0) continue;
@@ -176,6 +221,7 @@ function findSplit(w: Work, h: Float64Array): { feature: number; value: number }
         if (g > gain) {
           gain = g;
           value = f(f((hi[j * MAX_BINS + last] as number) + (lo[j * MAX_BINS + b] as number)) / 2);
+          lastBin = last;
         }
       }
       ls += h[hb + 2 * b] as number;
@@ -184,7 +230,7 @@ function findSplit(w: Work, h: Float64Array): { feature: number; value: number }
     }
     if (gain > best) {
       best = gain;
-      found = { feature: j, value };
+      found = { feature: j, value, lastBin };
     }
   }
   return found;
@@ -205,22 +251,31 @@ function subtract(big: Float64Array, small: Float64Array): void {
 const sideCounts = new Int32Array(3);
 
 /**
- * Stable partition of the node's ids into left, right, missing — by the same comparison prediction
- * uses, on the samples' own values.
+ * Stable partition of the node's ids into left, right, missing — by the comparison prediction uses
+ * (value < split value). When the split value lies strictly above the left bin's largest value and
+ * at most the next bin's smallest, comparing bin codes gives the same answer and reads a byte
+ * instead of a float; otherwise (adjacent floats, where the midpoint rounds onto one of them) the
+ * values themselves are compared.
  */
-function partitionNode(w: Work, start: number, end: number, feature: number, value: number): Int32Array {
+function partitionNode(w: Work, start: number, end: number, split: HistSplit): Int32Array {
   const { ids, tmp } = w;
-  const column = w.data.x.subarray(feature * w.data.rows, (feature + 1) * w.data.rows);
+  const n = w.data.rows;
+  const j = split.feature;
+  const missingBin = w.bin.bins[j] as number;
+  const codes = w.bin.code.subarray(j * n, (j + 1) * n);
+  const column = w.data.x.subarray(j * n, (j + 1) * n);
+  const hiLeft = w.bin.hi[j * MAX_BINS + split.lastBin] as number;
+  const byCode = hiLeft < split.value;
   let l = start;
   let t = 0;
   let nMissing = 0;
   for (let k = start; k < end; k++) {
     const id = ids[k] as number;
-    const v = column[id] as number;
-    if (v === F32_MIN) {
+    const c = codes[id] as number;
+    if (c === missingBin) {
       nMissing++;
       tmp[t++] = -1 - id;
-    } else if (v < value) ids[l++] = id;
+    } else if (byCode ? c <= split.lastBin : (column[id] as number) < split.value) ids[l++] = id;
     else tmp[t++] = id;
   }
   let r = l;
@@ -252,7 +307,7 @@ function fitNode(w: Work, b: Builder, node: number, depth: number, start: number
   }
   const split = findSplit(w, hist);
   if (!split) return makeLeaf();
-  const counts = partitionNode(w, start, end, split.feature, split.value);
+  const counts = partitionNode(w, start, end, split);
   const nLeft = counts[0] as number;
   const nRight = counts[1] as number;
   const nMissing = counts[2] as number;
@@ -296,11 +351,14 @@ export async function trainGbdtHistogram(conf: GbdtConfig, data: TrainingData, s
     ids: new Int32Array(n),
     tmp: new Int32Array(n),
     scratch: new Float32Array(n),
+    nodeTargets: new Float64Array(n),
+    rootCounts: undefined,
     hists: [],
   };
   const model: GbdtModel = { conf, trees: [], bias: bias(conf, data.y) };
   const predicted = new Float32Array(n).fill(model.bias);
   const nrSamples = conf.data_sample_ratio < 1 ? Math.floor(n * conf.data_sample_ratio) : n;
+  if (nrSamples === n) w.rootCounts = rootCounts(w);
   const { randomInt } = await import("node:crypto");
   for (let iter = 0; iter < conf.iterations; iter++) {
     await nextTurn();
