@@ -1,0 +1,85 @@
+// Memory of a process and of its child processes, from /proc (Linux). VmHWM is the kernel's own peak of the
+// resident set, so a sampler that wakes every few tens of milliseconds still sees a peak it slept through,
+// as long as it reads the process before it exits.
+import { readdirSync, readFileSync } from "node:fs";
+import { clearInterval, setInterval } from "node:timers";
+
+/** VmRSS and VmHWM of `pid` in MiB; undefined once the process is gone (or off Linux). */
+export function memoryOf(pid) {
+  let status;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { rssMiB: kib("VmRSS") / 1024, hwmMiB: kib("VmHWM") / 1024 };
+}
+
+/** Direct children of `pid`, from every thread's children list. */
+export function childrenOf(pid) {
+  const pids = new Set();
+  let tasks;
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  for (const tid of tasks) {
+    try {
+      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim().split(/\s+/))
+        if (child) pids.add(Number(child));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return [...pids];
+}
+
+/**
+ * Samples a process and its children every `intervalMs` until stopped. Reports the process's VmHWM and
+ * largest sampled VmRSS, and, over its children, the largest VmHWM seen (the isolate that ran the task,
+ * when the children are the platform's isolates).
+ */
+export class MemorySampler {
+  #timer;
+  #pid;
+  #rssMax = 0;
+  #hwm = 0;
+  #children = new Map();
+  #samples = 0;
+
+  constructor(pid, intervalMs = 50) {
+    this.#pid = pid;
+    this.#sample();
+    this.#timer = setInterval(() => this.#sample(), intervalMs);
+  }
+
+  #sample() {
+    this.#samples++;
+    const own = memoryOf(this.#pid);
+    if (own && Number.isFinite(own.hwmMiB)) {
+      this.#rssMax = Math.max(this.#rssMax, own.rssMiB);
+      this.#hwm = Math.max(this.#hwm, own.hwmMiB);
+    }
+    for (const child of childrenOf(this.#pid)) {
+      const m = memoryOf(child);
+      // A process that is exiting (or not yet exec'd) may have no VmHWM line.
+      if (m && Number.isFinite(m.hwmMiB))
+        this.#children.set(child, Math.max(this.#children.get(child) ?? 0, m.hwmMiB));
+    }
+  }
+
+  stop() {
+    this.#sample();
+    clearInterval(this.#timer);
+    const children = [...this.#children.values()];
+    return {
+      samples: this.#samples,
+      rssMaxMiB: this.#rssMax,
+      hwmMiB: this.#hwm,
+      childHwmMiB: children.length ? Math.max(...children) : NaN,
+      childrenSeen: children.length,
+    };
+  }
+}
