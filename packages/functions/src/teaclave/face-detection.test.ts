@@ -94,3 +94,10 @@ test("builtin-face-detection refuses bad images and out-of-range arguments", asy
   await rejectsWith(detect({ image: small, min_face_size: 10 }), "INVALID_ARGUMENT", /min_face_size/);
   await rejectsWith(detect({ image: small, score_thresh: 0 }), "INVALID_ARGUMENT", /score_thresh/);
 });
+
+test("builtin-face-detection refuses a scan beyond its window limit before scanning", async () => {
+  const big = new PNG({ width: 1200, height: 1200 });
+  big.data.fill(128);
+  const args = { image: [...PNG.sync.write(big)], slide_window_step_x: 1, slide_window_step_y: 1, window_size: 100, pyramid_scale_factor: 0.99 };
+  await rejectsWith(detect(args), "LIMIT_EXCEEDED", /windows \(limit 50000000\)/);
+});

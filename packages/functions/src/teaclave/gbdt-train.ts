@@ -13,8 +13,8 @@ export const GBDT_LIMITS = {
   maxDepth: 64,
   maxIterations: 100_000,
   maxRows: 5_000_000,
-  /** rows × (features + 1) values held in memory */
-  maxValues: 100_000_000,
+  /** rows × (features + 1) values; training holds about 30 bytes per value */
+  maxValues: 50_000_000,
   maxInputBytes: 1024 * 1024 * 1024,
 };
 

@@ -65,4 +65,6 @@ test("PCA refuses n above feature_size, ragged rows and feature counts above its
   await rejectsWith(run({ n: 1, feature_size: 2, center: true }, "1,2,0\n1,2\n"), "INVALID_INPUT", /input_data line 2: column len = 2, expected = 3/);
   await rejectsWith(run({ n: 1, feature_size: 5000, center: true }, "1\n"), "INVALID_ARGUMENT", /feature_size/);
   await rejectsWith(run({ n: 1, feature_size: 2, center: "maybe" }, "1,2,0\n"), "INVALID_ARGUMENT", /center/);
+  const wide = (Array(1001).fill("0").join(",") + "\n").repeat(2100);
+  await rejectsWith(run({ n: 1, feature_size: 1000, center: true }, wide), "LIMIT_EXCEEDED", /SVD work limit/);
 });

@@ -10,8 +10,8 @@ import { formatDebug } from "../format/rust-float.js";
 import { argBool, argInt } from "./args.js";
 import { parseNumericCsv, readText } from "./text.js";
 
-/** Limits: the SVD costs rows × features², so both are bounded. */
-export const PCA_LIMITS = { maxFeatures: 1000, maxValues: 10_000_000, maxInputBytes: 512 * 1024 * 1024 };
+/** Limits: the SVD costs about rows × features² operations, so that product is bounded too. */
+export const PCA_LIMITS = { maxFeatures: 1000, maxValues: 10_000_000, maxWork: 2e9, maxInputBytes: 512 * 1024 * 1024 };
 
 /** Projects `rows` × `cols` row-major data onto its first `n` principal components. */
 export function pcaTransform(data: Float64Array, rows: number, cols: number, n: number, center: boolean): Float64Array {
@@ -54,6 +54,8 @@ export const principalComponentsAnalysis: BuiltinFunction = {
       maxRows: Math.floor(PCA_LIMITS.maxValues / width),
     });
     const rows = table.rows;
+    if (rows * Math.min(rows, features) * features > PCA_LIMITS.maxWork)
+      throw new FunctionError("LIMIT_EXCEEDED", `input_data: ${rows} rows × ${features} features exceed the SVD work limit (rows × features² ≤ ${PCA_LIMITS.maxWork})`);
     // The last column is a label, which PCA ignores.
     const x = new Float64Array(rows * features);
     for (let r = 0; r < rows; r++) for (let j = 0; j < features; j++) x[r * features + j] = table.data[r * width + j] as number;

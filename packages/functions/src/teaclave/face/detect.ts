@@ -1,6 +1,7 @@
 // Viola–Jones face detection: integral images, a sliding window over growing window sizes, the
 // cascade's stages with variance-normalised Haar features, then grouping of overlapping hits. The
 // score of a face is the number of raw window hits merged into it.
+import { FunctionError } from "../../types.js";
 import type { Cascade } from "./cascade.js";
 
 export interface DetectOptions {
@@ -148,14 +149,27 @@ export function windowSizes(o: DetectOptions, w: number, h: number): number[] {
   return sizes;
 }
 
+/** A bound on the windows one detection may evaluate (a few seconds of work). */
+export const MAX_WINDOWS = 50_000_000;
+
+function stepAt(step: number, size: number, base: number): number {
+  return Math.max(1, Math.round((step * size) / base));
+}
+
 /** Detects faces; `yieldFn` runs between window sizes so a long scan can be cancelled. */
 export async function detectFaces(c: Cascade, gray: Float64Array, w: number, h: number, o: DetectOptions, yieldFn: () => Promise<void>): Promise<Face[]> {
+  const sizes = windowSizes(o, w, h);
+  let windows = 0;
+  for (const size of sizes)
+    windows += Math.ceil((w - size + 1) / stepAt(o.stepX, size, o.stepBase)) * Math.ceil((h - size + 1) / stepAt(o.stepY, size, o.stepBase));
+  if (windows > MAX_WINDOWS)
+    throw new FunctionError("LIMIT_EXCEEDED", `the scan would evaluate ${windows} windows (limit ${MAX_WINDOWS}); use larger steps, a larger min_face_size or a smaller pyramid_scale_factor`);
   const { sum, sq } = integrals(gray, w, h);
   const hits: Face[] = [];
-  for (const size of windowSizes(o, w, h)) {
+  for (const size of sizes) {
     await yieldFn();
-    const stepX = Math.max(1, Math.round((o.stepX * size) / o.stepBase));
-    const stepY = Math.max(1, Math.round((o.stepY * size) / o.stepBase));
+    const stepX = stepAt(o.stepX, size, o.stepBase);
+    const stepY = stepAt(o.stepY, size, o.stepBase);
     scan(c, sum, sq, w, h, size, stepX, stepY, hits);
   }
   return groupHits(hits, o.minScore);
