@@ -55,6 +55,12 @@ test("builtin-logistic-regression-predict prints sigmoid probabilities with {:.4
   assert.deepEqual(lines, ["0.6225", "0.8176", "0.1824", "1.0000"]);
 });
 
+test("predict also reads rusty-machine's own serde layout of the model", async () => {
+  const nested = '{"base":{"parameters":{"size":3,"data":[0.5,1.0,-2.0]}},"alg":{"alpha":0.3,"iters":100}}';
+  const { lines } = await predict(nested, "0,0\n1,0\n");
+  assert.deepEqual(lines, ["0.6225", "0.8176"]);
+});
+
 test("a trained model predicts its own training labels well", async () => {
   const { model } = await train({ ...args, alg_iters: 300 }, trainTxt);
   const rows = trainTxt.trim().split("\n");

@@ -83,8 +83,13 @@ export function logisticModelFromJson(text: string): LogisticModel {
   } catch {
     throw new FunctionError("INVALID_INPUT", "model_file: not valid JSON");
   }
-  const m = raw as Record<string, unknown>;
-  if (typeof m !== "object" || m === null || Array.isArray(m)) throw new FunctionError("INVALID_INPUT", "model_file must be a JSON object");
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObject(raw)) throw new FunctionError("INVALID_INPUT", "model_file must be a JSON object");
+  // Also read the serde layout of rusty-machine's LogisticRegressor itself, which some Teaclave
+  // versions wrote: {"base":{"parameters":{"size":n,"data":[…]}},"alg":{"alpha":…,"iters":…}}.
+  const base = isObject(raw["base"]) && isObject(raw["base"]["parameters"]) ? raw["base"]["parameters"] : undefined;
+  const alg = isObject(raw["alg"]) ? raw["alg"] : undefined;
+  const m = base && alg ? { alpha: alg["alpha"], iters: alg["iters"], parameters: base["data"] } : raw;
   const { alpha, iters, parameters } = m;
   if (typeof alpha !== "number" || !Number.isFinite(alpha)) throw new FunctionError("INVALID_INPUT", "model_file: alpha must be a number");
   if (typeof iters !== "number" || !Number.isSafeInteger(iters) || iters < 0)
