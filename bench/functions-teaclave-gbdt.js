@@ -7,11 +7,13 @@
 // Run after building the package: npx tsc -b packages/functions && node bench/functions-teaclave-gbdt.js
 // Options: --rows N --features N --rounds N --depth N --runs N (best of N runs for each timing;
 // the machine is shared, so the best run is the least disturbed one).
+import { Buffer } from "node:buffer";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { defaultTrainingThreads, trainGbdt } from "../packages/functions/dist/teaclave/gbdt/train.js";
 import { trainGbdtHistogram } from "../packages/functions/dist/teaclave/gbdt/hist.js";
 import { rawScores } from "../packages/functions/dist/teaclave/gbdt/model.js";
@@ -53,8 +55,16 @@ const rmse = (pred) => Math.sqrt(pred.reduce((s, p, i) => s + (p - label[i]) ** 
 
 // --- ours ---------------------------------------------------------------------------------------
 const conf = {
-  feature_size: features, max_depth: depth, iterations: rounds, shrinkage: Math.fround(eta), feature_sample_ratio: 1,
-  data_sample_ratio: 1, min_leaf_size: 1, loss: "SquaredError", debug: false, initial_guess_enabled: false,
+  feature_size: features,
+  max_depth: depth,
+  iterations: rounds,
+  shrinkage: Math.fround(eta),
+  feature_sample_ratio: 1,
+  data_sample_ratio: 1,
+  min_leaf_size: 1,
+  loss: "SquaredError",
+  debug: false,
+  initial_guess_enabled: false,
   training_optimization_level: 2,
 };
 // The function's default (helpers only from 4 cores up) and, for comparison, two threads.
@@ -70,9 +80,15 @@ async function best(fn) {
   }
   return [min, value];
 }
-const [oursTrain, model] = await best(() => trainGbdt(conf, { rows, features, x: colMajor, y: label }, { threads }));
-const [oursTrainOther] = await best(() => trainGbdt(conf, { rows, features, x: colMajor, y: label }, { threads: otherThreads }));
-const [oursHist, histModel] = await best(() => trainGbdtHistogram(conf, { rows, features, x: colMajor, y: label }));
+const [oursTrain, model] = await best(() =>
+  trainGbdt(conf, { rows, features, x: colMajor, y: label }, { threads }),
+);
+const [oursTrainOther] = await best(() =>
+  trainGbdt(conf, { rows, features, x: colMajor, y: label }, { threads: otherThreads }),
+);
+const [oursHist, histModel] = await best(() =>
+  trainGbdtHistogram(conf, { rows, features, x: colMajor, y: label }),
+);
 const histRmse = rmse(rawScores(histModel, rowMajor, rows, features));
 const [oursPredict, pred] = await best(() => rawScores(model, rowMajor, rows, features));
 const oursRmse = rmse(pred);
@@ -125,16 +141,31 @@ out["numpy_gd"], _ = best(gd, runs)
 print(json.dumps(out))
 `;
 const ref = JSON.parse(
-  execFileSync("/usr/bin/python3", ["-c", script, dir, rows, features, rounds, depth, eta, lrIters, runs].map(String)).toString(),
+  execFileSync(
+    "/usr/bin/python3",
+    ["-c", script, dir, rows, features, rounds, depth, eta, lrIters, runs].map(String),
+  ).toString(),
 );
 rmSync(dir, { recursive: true, force: true });
 
 const f = (s) => `${s.toFixed(3)} s`;
 const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
-console.log(`GBDT ${rows} rows × ${features} features, ${rounds} rounds, depth ${depth}, learning rate ${eta}, SquaredError; best of ${runs}; node ${process.version}, ${availableParallelism()} cores`);
-console.log(`  train, exact split finding (the default)  ours ${f(oursTrain)} (${threads} thread(s), the default; ${f(oursTrainOther)} with ${otherThreads}) | xgboost hist ${f(ref.hist_train)} (ratio ${ratio(oursTrain, ref.hist_train)}) | xgboost exact ${f(ref.exact_train)} (ratio ${ratio(oursTrain, ref.exact_train)})`);
-console.log(`  train, histogram split finding (split_finding: "histogram", 1 thread)  ours ${f(oursHist)} | xgboost hist ${f(ref.hist_train)} (ratio ${ratio(oursHist, ref.hist_train)}) | xgboost hist on 1 thread ${f(ref.hist1_train)} (ratio ${ratio(oursHist, ref.hist1_train)})`);
-console.log(`  predict  ours ${f(oursPredict)} | xgboost hist ${f(ref.hist_predict)} (ratio ${ratio(oursPredict, ref.hist_predict)}) | xgboost exact ${f(ref.exact_predict)} (ratio ${ratio(oursPredict, ref.exact_predict)})`);
-console.log(`  training RMSE  ours exact ${oursRmse.toFixed(4)} | ours histogram ${histRmse.toFixed(4)} | xgboost hist ${ref.hist_rmse.toFixed(4)} | xgboost exact ${ref.exact_rmse.toFixed(4)}`);
+console.log(
+  `GBDT ${rows} rows × ${features} features, ${rounds} rounds, depth ${depth}, learning rate ${eta}, SquaredError; best of ${runs}; node ${process.version}, ${availableParallelism()} cores`,
+);
+console.log(
+  `  train, exact split finding (the default)  ours ${f(oursTrain)} (${threads} thread(s), the default; ${f(oursTrainOther)} with ${otherThreads}) | xgboost hist ${f(ref.hist_train)} (ratio ${ratio(oursTrain, ref.hist_train)}) | xgboost exact ${f(ref.exact_train)} (ratio ${ratio(oursTrain, ref.exact_train)})`,
+);
+console.log(
+  `  train, histogram split finding (split_finding: "histogram", 1 thread)  ours ${f(oursHist)} | xgboost hist ${f(ref.hist_train)} (ratio ${ratio(oursHist, ref.hist_train)}) | xgboost hist on 1 thread ${f(ref.hist1_train)} (ratio ${ratio(oursHist, ref.hist1_train)})`,
+);
+console.log(
+  `  predict  ours ${f(oursPredict)} | xgboost hist ${f(ref.hist_predict)} (ratio ${ratio(oursPredict, ref.hist_predict)}) | xgboost exact ${f(ref.exact_predict)} (ratio ${ratio(oursPredict, ref.exact_predict)})`,
+);
+console.log(
+  `  training RMSE  ours exact ${oursRmse.toFixed(4)} | ours histogram ${histRmse.toFixed(4)} | xgboost hist ${ref.hist_rmse.toFixed(4)} | xgboost exact ${ref.exact_rmse.toFixed(4)}`,
+);
 console.log(`Logistic regression ${rows} rows × ${features} features, ${lrIters} iterations`);
-console.log(`  ours (full-batch GD) ${f(oursLr)} | numpy same GD ${f(ref.numpy_gd)} (ratio ${ratio(oursLr, ref.numpy_gd)}) | scikit-learn lbfgs ${f(ref.sklearn_lr)} (ratio ${ratio(oursLr, ref.sklearn_lr)})`);
+console.log(
+  `  ours (full-batch GD) ${f(oursLr)} | numpy same GD ${f(ref.numpy_gd)} (ratio ${ratio(oursLr, ref.numpy_gd)}) | scikit-learn lbfgs ${f(ref.sklearn_lr)} (ratio ${ratio(oursLr, ref.sklearn_lr)})`,
+);

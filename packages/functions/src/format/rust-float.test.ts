@@ -119,8 +119,11 @@ print(json.dumps(out))
     assert.equal(formatFixed(v, 12), f12, `{:.12} of ${v}`);
     // Python's repr chooses the same shortest digits; only the notation differs.
     assert.equal(Number(formatDebug(v)), Number(repr), `{:?} of ${v}`);
-    assert.equal(formatDebug(v).replace(/e.*/, "").replace(/[-.]/g, "").replace(/^0+/, "").replace(/0+$/, ""),
-      repr.replace(/e.*/, "").replace(/[-.]/g, "").replace(/^0+/, "").replace(/0+$/, ""), `digits of ${v}`);
+    assert.equal(
+      formatDebug(v).replace(/e.*/, "").replace(/[-.]/g, "").replace(/^0+/, "").replace(/0+$/, ""),
+      repr.replace(/e.*/, "").replace(/[-.]/g, "").replace(/^0+/, "").replace(/0+$/, ""),
+      `digits of ${v}`,
+    );
     assert.equal(formatDisplayF32(v), f32 === "-0" ? "-0" : f32, `f32 {} of ${v}`);
   });
 });

@@ -48,7 +48,8 @@ export function argNumber(args: Args, name: string, range: { min?: number; max?:
   if (value === undefined || value === null) throw missing(name);
   let n: number;
   if (typeof value === "number") n = value;
-  else if (typeof value === "string" && value.trim() !== "" && /^[\s+\-.\deE]+$/.test(value)) n = Number(value.trim());
+  else if (typeof value === "string" && value.trim() !== "" && /^[\s+\-.\deE]+$/.test(value))
+    n = Number(value.trim());
   else throw invalid(name, "a number");
   const min = range.min ?? -Infinity;
   const max = range.max ?? Infinity;
@@ -56,7 +57,11 @@ export function argNumber(args: Args, name: string, range: { min?: number; max?:
   return n;
 }
 
-export function optionalNumber(args: Args, name: string, range: { min?: number; max?: number } = {}): number | undefined {
+export function optionalNumber(
+  args: Args,
+  name: string,
+  range: { min?: number; max?: number } = {},
+): number | undefined {
   return args[name] === undefined || args[name] === null ? undefined : argNumber(args, name, range);
 }
 

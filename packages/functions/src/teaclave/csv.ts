@@ -29,7 +29,8 @@ export function parseCsv(text: string, input: string, maxRecords = 10_000_000): 
           `${input} line ${recordLine}: found record with ${fields.length} fields, but the previous record has ${width} fields`,
         );
       records.push({ fields, line: recordLine });
-      if (records.length > maxRecords) throw new FunctionError("LIMIT_EXCEEDED", `${input} has more than ${maxRecords} records`);
+      if (records.length > maxRecords)
+        throw new FunctionError("LIMIT_EXCEEDED", `${input} has more than ${maxRecords} records`);
     }
     fields = [];
     sawQuote = false;
@@ -61,7 +62,8 @@ export function parseCsv(text: string, input: string, maxRecords = 10_000_000): 
       field += c;
     }
   }
-  if (inQuotes) throw new FunctionError("INVALID_INPUT", `${input} line ${recordLine}: unterminated quoted field`);
+  if (inQuotes)
+    throw new FunctionError("INVALID_INPUT", `${input} line ${recordLine}: unterminated quoted field`);
   if (field !== "" || fields.length > 0 || sawQuote) endRecord();
   return records;
 }

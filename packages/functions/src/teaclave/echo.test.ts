@@ -12,5 +12,9 @@ test("builtin-echo returns its message argument and logs it", async () => {
 
 test("builtin-echo refuses a missing or non-string message", async () => {
   await rejectsWith(echo.run(createMemoryContext()), "INVALID_ARGUMENT", /missing argument "message"/);
-  await rejectsWith(echo.run(createMemoryContext({ args: { message: 42 } })), "INVALID_ARGUMENT", /must be a string/);
+  await rejectsWith(
+    echo.run(createMemoryContext({ args: { message: 42 } })),
+    "INVALID_ARGUMENT",
+    /must be a string/,
+  );
 });

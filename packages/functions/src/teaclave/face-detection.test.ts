@@ -20,7 +20,10 @@ function mirrored(): Uint8Array {
   const out = new Uint8Array(png.data.length);
   for (let y = 0; y < png.height; y++)
     for (let x = 0; x < png.width; x++)
-      out.set(png.data.subarray(4 * (y * png.width + x), 4 * (y * png.width + x) + 4), 4 * (y * png.width + png.width - 1 - x));
+      out.set(
+        png.data.subarray(4 * (y * png.width + x), 4 * (y * png.width + x) + 4),
+        4 * (y * png.width + png.width - 1 - x),
+      );
   return out;
 }
 
@@ -33,7 +36,13 @@ async function detect(args: Record<string, unknown>): Promise<Face[]> {
   return JSON.parse(await faceDetection.run(createMemoryContext({ args }))) as Face[];
 }
 
-const teaclaveArgs = { min_face_size: 20, score_thresh: 2.0, pyramid_scale_factor: 0.8, slide_window_step_x: 4, slide_window_step_y: 4 };
+const teaclaveArgs = {
+  min_face_size: 20,
+  score_thresh: 2.0,
+  pyramid_scale_factor: 0.8,
+  slide_window_step_x: 4,
+  slide_window_step_y: 4,
+};
 
 function iou(a: Face["bbox"], b: Face["bbox"]): number {
   const w = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
@@ -54,7 +63,10 @@ print(json.dumps([{"x": int(r["c"]), "y": int(r["r"]), "width": int(r["width"]),
 `;
   const reference = JSON.parse(execFileSync("/usr/bin/python3", ["-c", script]).toString()) as Face["bbox"][];
   assert.equal(reference.length, 1);
-  assert.ok(iou(faces[0]!.bbox, reference[0]!) > 0.5, `${JSON.stringify(faces[0])} vs ${JSON.stringify(reference[0])}`);
+  assert.ok(
+    iou(faces[0]!.bbox, reference[0]!) > 0.5,
+    `${JSON.stringify(faces[0])} vs ${JSON.stringify(reference[0])}`,
+  );
   assert.ok(faces[0]!.score >= 2);
 });
 
@@ -65,7 +77,10 @@ test("builtin-face-detection finds the mirrored face in the mirrored place, from
   const faces = await detect({ image: [...PNG.sync.write(flipped)], ...teaclaveArgs });
   assert.equal(faces.length, 1);
   const expected = { ...straight!.bbox, x: png.width - straight!.bbox.x - straight!.bbox.width };
-  assert.ok(iou(faces[0]!.bbox, expected) > 0.6, `${JSON.stringify(faces[0])} vs ${JSON.stringify(expected)}`);
+  assert.ok(
+    iou(faces[0]!.bbox, expected) > 0.6,
+    `${JSON.stringify(faces[0])} vs ${JSON.stringify(expected)}`,
+  );
 });
 
 test("builtin-face-detection reports no face in a flat image or in noise", async () => {
@@ -79,7 +94,9 @@ test("builtin-face-detection reports no face in a flat image or in noise", async
 });
 
 test("the output is Teaclave's shape: bbox with integer x, y, width, height and a float score", async () => {
-  const text = await faceDetection.run(createMemoryContext({ args: { image: toJpeg(png.data, png.width, png.height), ...teaclaveArgs } }));
+  const text = await faceDetection.run(
+    createMemoryContext({ args: { image: toJpeg(png.data, png.width, png.height), ...teaclaveArgs } }),
+  );
   assert.match(text, /^\[\{"bbox":\{"x":\d+,"y":\d+,"width":\d+,"height":\d+\},"score":\d+\.0\}\]$/);
 });
 
@@ -90,7 +107,11 @@ test("builtin-face-detection refuses bad images and out-of-range arguments", asy
   await rejectsWith(detect({ image: [1, 2, 3, 4] }), "INVALID_ARGUMENT", /neither a JPEG nor a PNG/);
   await rejectsWith(detect({ image: [255, 216, 255, 0, 1] }), "INVALID_ARGUMENT", /cannot be decoded/);
   const small = toJpeg(new Uint8Array(40 * 40 * 4), 40, 40);
-  await rejectsWith(detect({ image: small, pyramid_scale_factor: 1.5 }), "INVALID_ARGUMENT", /pyramid_scale_factor/);
+  await rejectsWith(
+    detect({ image: small, pyramid_scale_factor: 1.5 }),
+    "INVALID_ARGUMENT",
+    /pyramid_scale_factor/,
+  );
   await rejectsWith(detect({ image: small, min_face_size: 10 }), "INVALID_ARGUMENT", /min_face_size/);
   await rejectsWith(detect({ image: small, score_thresh: 0 }), "INVALID_ARGUMENT", /score_thresh/);
 });
@@ -98,6 +119,12 @@ test("builtin-face-detection refuses bad images and out-of-range arguments", asy
 test("builtin-face-detection refuses a scan beyond its window limit before scanning", async () => {
   const big = new PNG({ width: 1200, height: 1200 });
   big.data.fill(128);
-  const args = { image: [...PNG.sync.write(big)], slide_window_step_x: 1, slide_window_step_y: 1, window_size: 100, pyramid_scale_factor: 0.99 };
+  const args = {
+    image: [...PNG.sync.write(big)],
+    slide_window_step_x: 1,
+    slide_window_step_y: 1,
+    window_size: 100,
+    pyramid_scale_factor: 0.99,
+  };
   await rejectsWith(detect(args), "LIMIT_EXCEEDED", /windows \(limit 50000000\)/);
 });

@@ -17,10 +17,15 @@ import { detectFaces, grayscale, type DetectOptions } from "./face/detect.js";
 export const FACE_LIMITS = { maxImageBytes: 20 * 1024 * 1024, maxPixels: 25_000_000 };
 
 function imageBytes(value: unknown): Uint8Array {
-  if (value === undefined || value === null) throw new FunctionError("INVALID_ARGUMENT", 'missing argument "image"');
-  if (!Array.isArray(value)) throw new FunctionError("INVALID_ARGUMENT", 'argument "image" must be an array of bytes');
+  if (value === undefined || value === null)
+    throw new FunctionError("INVALID_ARGUMENT", 'missing argument "image"');
+  if (!Array.isArray(value))
+    throw new FunctionError("INVALID_ARGUMENT", 'argument "image" must be an array of bytes');
   if (value.length > FACE_LIMITS.maxImageBytes)
-    throw new FunctionError("LIMIT_EXCEEDED", `argument "image" is larger than ${FACE_LIMITS.maxImageBytes} bytes`);
+    throw new FunctionError(
+      "LIMIT_EXCEEDED",
+      `argument "image" is larger than ${FACE_LIMITS.maxImageBytes} bytes`,
+    );
   const bytes = new Uint8Array(value.length);
   for (let i = 0; i < value.length; i++) {
     const b: unknown = value[i];
@@ -50,7 +55,10 @@ function decode(bytes: Uint8Array): { data: Uint8Array; width: number; height: n
       return { data: img.data, width: img.width, height: img.height };
     }
   } catch (err) {
-    throw new FunctionError("INVALID_ARGUMENT", `image cannot be decoded: ${err instanceof Error ? err.message : String(err)}`);
+    throw new FunctionError(
+      "INVALID_ARGUMENT",
+      `image cannot be decoded: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   throw new FunctionError("INVALID_ARGUMENT", "image is neither a JPEG nor a PNG file");
 }
@@ -67,7 +75,8 @@ export const faceDetection: BuiltinFunction = {
     const maxSize = optionalInt(a, "max_face_size", { min: 20, max: 100_000 }) ?? 100_000;
     const pyramid = optionalNumber(a, "pyramid_scale_factor", { min: 0.01, max: 0.99 }) ?? 0.8;
     const scoreThresh = optionalNumber(a, "score_thresh", { min: 0 }) ?? 2;
-    if (scoreThresh <= 0) throw new FunctionError("INVALID_ARGUMENT", 'argument "score_thresh" must be greater than 0');
+    if (scoreThresh <= 0)
+      throw new FunctionError("INVALID_ARGUMENT", 'argument "score_thresh" must be greater than 0');
     // As in Teaclave, the steps apply only when both are given.
     const steps = stepX !== undefined && stepY !== undefined ? [stepX, stepY] : [4, 4];
     const options: DetectOptions = {
@@ -80,12 +89,20 @@ export const faceDetection: BuiltinFunction = {
       minScore: scoreThresh,
     };
     const img = decode(bytes);
-    const faces = await detectFaces(frontalFaceCascade(), grayscale(img.data, img.width, img.height), img.width, img.height, options, async () => {
-      await nextTurn();
-      if (ctx.signal.aborted) throw new FunctionError("FAILED", "face detection was cancelled");
-    });
+    const faces = await detectFaces(
+      frontalFaceCascade(),
+      grayscale(img.data, img.width, img.height),
+      img.width,
+      img.height,
+      options,
+      async () => {
+        await nextTurn();
+        if (ctx.signal.aborted) throw new FunctionError("FAILED", "face detection was cancelled");
+      },
+    );
     const items = faces.map(
-      (f) => `{"bbox":{"x":${f.x},"y":${f.y},"width":${f.width},"height":${f.height}},"score":${formatJsonF64(f.score)}}`,
+      (f) =>
+        `{"bbox":{"x":${f.x},"y":${f.y},"width":${f.width},"height":${f.height}},"score":${formatJsonF64(f.score)}}`,
     );
     return `[${items.join(",")}]`;
   },

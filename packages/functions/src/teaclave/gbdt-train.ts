@@ -33,7 +33,10 @@ export const gbdtTrain: BuiltinFunction = {
     const lossName = argString(a, "loss");
     const loss = LOSS_NAMES[lossName];
     if (loss === undefined)
-      throw new FunctionError("INVALID_ARGUMENT", `unsupported loss ${JSON.stringify(lossName.slice(0, 40))} (expected SquaredError, LogLikelyhood or LAD)`);
+      throw new FunctionError(
+        "INVALID_ARGUMENT",
+        `unsupported loss ${JSON.stringify(lossName.slice(0, 40))} (expected SquaredError, LogLikelyhood or LAD)`,
+      );
     const featureSize = argInt(a, "feature_size", { min: 1, max: GBDT_LIMITS.maxFeatures });
     const conf: GbdtConfig = {
       feature_size: featureSize,

@@ -14,7 +14,10 @@ async function train(args: Record<string, unknown>, data: string) {
 }
 
 async function predict(model: string, data: string) {
-  const ctx = createMemoryContext({ inputs: { model_file: model, data_file: data }, outputs: ["result_file"] });
+  const ctx = createMemoryContext({
+    inputs: { model_file: model, data_file: data },
+    outputs: ["result_file"],
+  });
   const summary = await logisticRegressionPredict.run(ctx);
   return { summary, lines: ctx.output("result_file").toString().split("\n").slice(0, -1) };
 }
@@ -41,8 +44,12 @@ for _ in range(100):
     w = w - (X.T @ (out - y)) / X.shape[0] * 0.3
 print(json.dumps(w.tolist()))
 `;
-  const theirs = JSON.parse(execFileSync("/usr/bin/python3", ["-c", script, trainTxt]).toString()) as number[];
-  const worst = Math.max(...ours.map((p, i) => Math.abs(p - (theirs[i] as number)) / Math.max(1, Math.abs(theirs[i] as number))));
+  const theirs = JSON.parse(
+    execFileSync("/usr/bin/python3", ["-c", script, trainTxt]).toString(),
+  ) as number[];
+  const worst = Math.max(
+    ...ours.map((p, i) => Math.abs(p - (theirs[i] as number)) / Math.max(1, Math.abs(theirs[i] as number))),
+  );
   // Only the summation order of the dot products differs (rulinalg's unrolled sum vs BLAS).
   assert.ok(worst < 1e-12, `largest relative difference ${worst}`);
 });
@@ -70,11 +77,27 @@ test("a trained model predicts its own training labels well", async () => {
 });
 
 test("logistic regression refuses ragged rows, wrong feature counts, bad labels and bad models", async () => {
-  await rejectsWith(train({ ...args, feature_size: 2 }, "1,2,1\n1,2\n"), "INVALID_INPUT", /training_data line 2: column len = 2, expected = 3/);
-  await rejectsWith(train({ ...args, feature_size: 2 }, "1,2,7\n"), "INVALID_INPUT", /line 1: label 7 is not in \[0, 1\]/);
+  await rejectsWith(
+    train({ ...args, feature_size: 2 }, "1,2,1\n1,2\n"),
+    "INVALID_INPUT",
+    /training_data line 2: column len = 2, expected = 3/,
+  );
+  await rejectsWith(
+    train({ ...args, feature_size: 2 }, "1,2,7\n"),
+    "INVALID_INPUT",
+    /line 1: label 7 is not in \[0, 1\]/,
+  );
   await rejectsWith(train({ ...args, feature_size: 2 }, ""), "INVALID_INPUT", /training_data is empty/);
   await rejectsWith(train({ ...args, feature_size: 1_000_000 }, "1\n"), "INVALID_ARGUMENT", /feature_size/);
-  await rejectsWith(predict('{"alpha":0.3,"iters":1,"parameters":[1,2]}', "1,2\n"), "INVALID_INPUT", /data_file line 1: column len = 2, expected = 1/);
-  await rejectsWith(predict('{"alpha":0.3,"iters":1,"parameters":["a"]}', "1\n"), "INVALID_INPUT", /every parameter must be a finite number/);
+  await rejectsWith(
+    predict('{"alpha":0.3,"iters":1,"parameters":[1,2]}', "1,2\n"),
+    "INVALID_INPUT",
+    /data_file line 1: column len = 2, expected = 1/,
+  );
+  await rejectsWith(
+    predict('{"alpha":0.3,"iters":1,"parameters":["a"]}', "1\n"),
+    "INVALID_INPUT",
+    /every parameter must be a finite number/,
+  );
   await rejectsWith(predict("[]", "1\n"), "INVALID_INPUT", /must be a JSON object/);
 });

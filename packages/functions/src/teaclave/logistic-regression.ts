@@ -8,11 +8,23 @@ import { formatFixed, formatJsonF64 } from "../format/rust-float.js";
 import { argInt, argNumber } from "./args.js";
 import { lineError, parseNumericCsv, readText } from "./text.js";
 
-export const LR_LIMITS = { maxFeatures: 100_000, maxIterations: 1_000_000, maxValues: 100_000_000, maxInputBytes: 1024 * 1024 * 1024 };
+export const LR_LIMITS = {
+  maxFeatures: 100_000,
+  maxIterations: 1_000_000,
+  maxValues: 100_000_000,
+  maxInputBytes: 1024 * 1024 * 1024,
+};
 
 /** rulinalg::utils::dot over u[uOff..uOff+len] and v[0..len], in rulinalg's summation order. */
 export function rulinalgDot(u: Float64Array, uOff: number, v: Float64Array, len: number): number {
-  let p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0, p6 = 0, p7 = 0;
+  let p0 = 0,
+    p1 = 0,
+    p2 = 0,
+    p3 = 0,
+    p4 = 0,
+    p5 = 0,
+    p6 = 0,
+    p7 = 0;
   let i = 0;
   for (; len - i >= 8; i += 8) {
     const o = uOff + i;
@@ -48,14 +60,22 @@ function withIntercept(data: Float64Array, rows: number, stride: number, feature
 }
 
 /** GradientDesc::optimize over BaseLogisticRegressor::compute_grad. */
-export function trainLogisticRegression(x: Float64Array, y: Float64Array, rows: number, cols: number, alpha: number, iters: number): Float64Array {
+export function trainLogisticRegression(
+  x: Float64Array,
+  y: Float64Array,
+  rows: number,
+  cols: number,
+  alpha: number,
+  iters: number,
+): Float64Array {
   let params = new Float64Array(cols).fill(0.5);
   // X transposed, as rulinalg materialises `inputs.transpose()` before the product.
   const xt = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) xt[j * rows + r] = x[r * cols + j] as number;
   const diff = new Float64Array(rows);
   for (let it = 0; it < iters; it++) {
-    for (let r = 0; r < rows; r++) diff[r] = sigmoid(rulinalgDot(x, r * cols, params, cols)) - (y[r] as number);
+    for (let r = 0; r < rows; r++)
+      diff[r] = sigmoid(rulinalgDot(x, r * cols, params, cols)) - (y[r] as number);
     const next = new Float64Array(cols);
     for (let j = 0; j < cols; j++) {
       const grad = rulinalgDot(xt, j * rows, diff, rows) / rows;
@@ -83,19 +103,25 @@ export function logisticModelFromJson(text: string): LogisticModel {
   } catch {
     throw new FunctionError("INVALID_INPUT", "model_file: not valid JSON");
   }
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
   if (!isObject(raw)) throw new FunctionError("INVALID_INPUT", "model_file must be a JSON object");
   // Also read the serde layout of rusty-machine's LogisticRegressor itself, which some Teaclave
   // versions wrote: {"base":{"parameters":{"size":n,"data":[…]}},"alg":{"alpha":…,"iters":…}}.
-  const base = isObject(raw["base"]) && isObject(raw["base"]["parameters"]) ? raw["base"]["parameters"] : undefined;
+  const base =
+    isObject(raw["base"]) && isObject(raw["base"]["parameters"]) ? raw["base"]["parameters"] : undefined;
   const alg = isObject(raw["alg"]) ? raw["alg"] : undefined;
   const m = base && alg ? { alpha: alg["alpha"], iters: alg["iters"], parameters: base["data"] } : raw;
   const { alpha, iters, parameters } = m;
-  if (typeof alpha !== "number" || !Number.isFinite(alpha)) throw new FunctionError("INVALID_INPUT", "model_file: alpha must be a number");
+  if (typeof alpha !== "number" || !Number.isFinite(alpha))
+    throw new FunctionError("INVALID_INPUT", "model_file: alpha must be a number");
   if (typeof iters !== "number" || !Number.isSafeInteger(iters) || iters < 0)
     throw new FunctionError("INVALID_INPUT", "model_file: iters must be a non-negative integer");
   if (!Array.isArray(parameters) || parameters.length < 1 || parameters.length > LR_LIMITS.maxFeatures + 1)
-    throw new FunctionError("INVALID_INPUT", `model_file: parameters must hold 1 to ${LR_LIMITS.maxFeatures + 1} numbers`);
+    throw new FunctionError(
+      "INVALID_INPUT",
+      `model_file: parameters must hold 1 to ${LR_LIMITS.maxFeatures + 1} numbers`,
+    );
   if (!parameters.every((p) => typeof p === "number" && Number.isFinite(p)))
     throw new FunctionError("INVALID_INPUT", "model_file: every parameter must be a finite number");
   return { alpha, iters, parameters: Float64Array.from(parameters as number[]) };
@@ -108,9 +134,14 @@ export const logisticRegressionTrain: BuiltinFunction = {
     const iters = argInt(ctx.args, "alg_iters", { max: LR_LIMITS.maxIterations });
     const features = argInt(ctx.args, "feature_size", { min: 1, max: LR_LIMITS.maxFeatures });
     const width = features + 1;
-    const table = parseNumericCsv(await readText(ctx, "training_data", LR_LIMITS.maxInputBytes), "training_data", width, {
-      maxRows: Math.floor(LR_LIMITS.maxValues / width),
-    });
+    const table = parseNumericCsv(
+      await readText(ctx, "training_data", LR_LIMITS.maxInputBytes),
+      "training_data",
+      width,
+      {
+        maxRows: Math.floor(LR_LIMITS.maxValues / width),
+      },
+    );
     const rows = table.rows;
     const y = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
@@ -118,10 +149,12 @@ export const logisticRegressionTrain: BuiltinFunction = {
       if (label < 0 || label > 1) throw lineError("training_data", r + 1, `label ${label} is not in [0, 1]`);
       y[r] = label;
     }
-    if (rows * width * iters > 5e10) throw new FunctionError("LIMIT_EXCEEDED", "rows × features × alg_iters exceeds 5e10");
+    if (rows * width * iters > 5e10)
+      throw new FunctionError("LIMIT_EXCEEDED", "rows × features × alg_iters exceeds 5e10");
     const x = withIntercept(table.data, rows, width, features);
     const parameters = trainLogisticRegression(x, y, rows, width, alpha, iters);
-    if (!parameters.every(Number.isFinite)) throw new FunctionError("FAILED", "training diverged (non-finite parameters); lower alg_alpha");
+    if (!parameters.every(Number.isFinite))
+      throw new FunctionError("FAILED", "training diverged (non-finite parameters); lower alg_alpha");
     await ctx.writeOutput("model_file", logisticModelToJson({ alpha, iters, parameters }));
     return `Trained ${rows} lines of data.`;
   },
@@ -133,12 +166,18 @@ export const logisticRegressionPredict: BuiltinFunction = {
     const model = logisticModelFromJson(await readText(ctx, "model_file", 64 * 1024 * 1024));
     const cols = model.parameters.length;
     const features = cols - 1;
-    const table = parseNumericCsv(await readText(ctx, "data_file", LR_LIMITS.maxInputBytes), "data_file", features, {
-      maxRows: Math.floor(LR_LIMITS.maxValues / Math.max(features, 1)),
-    });
+    const table = parseNumericCsv(
+      await readText(ctx, "data_file", LR_LIMITS.maxInputBytes),
+      "data_file",
+      features,
+      {
+        maxRows: Math.floor(LR_LIMITS.maxValues / Math.max(features, 1)),
+      },
+    );
     const x = withIntercept(table.data, table.rows, features, features);
     const lines: string[] = [];
-    for (let r = 0; r < table.rows; r++) lines.push(formatFixed(sigmoid(rulinalgDot(x, r * cols, model.parameters, cols)), 4));
+    for (let r = 0; r < table.rows; r++)
+      lines.push(formatFixed(sigmoid(rulinalgDot(x, r * cols, model.parameters, cols)), 4));
     await ctx.writeOutput("result_file", lines.length ? lines.join("\n") + "\n" : "");
     return `Predicted ${table.rows} lines of data.`;
   },

@@ -14,8 +14,14 @@ const data128 = "OqMscYqxk1CshHQZulTrrDlJjS/v6BE/clWJyTerUw==";
 const run = (args: Record<string, unknown>) => onlineDecrypt.run(createMemoryContext({ args }));
 
 test("builtin_online_decrypt decrypts Teaclave's AES-256-GCM and AES-128-GCM vectors", async () => {
-  assert.equal(await run({ key: key256, nonce, encrypted_data: data256, algorithm: "aes256gcm" }), "Hello Teaclave!");
-  assert.equal(await run({ key: key128, nonce, encrypted_data: data128, algorithm: "aes128gcm" }), "Hello Teaclave!");
+  assert.equal(
+    await run({ key: key256, nonce, encrypted_data: data256, algorithm: "aes256gcm" }),
+    "Hello Teaclave!",
+  );
+  assert.equal(
+    await run({ key: key128, nonce, encrypted_data: data128, algorithm: "aes128gcm" }),
+    "Hello Teaclave!",
+  );
 });
 
 test("builtin_online_decrypt uses empty additional data, not file crypto's eight zero bytes", async () => {
@@ -34,14 +40,42 @@ test("builtin_online_decrypt uses empty additional data, not file crypto's eight
 test("builtin_online_decrypt refuses tampered ciphertext", async () => {
   const bytes = Buffer.from(data256, "base64");
   bytes[0] = (bytes[0] as number) ^ 1;
-  await rejectsWith(run({ key: key256, nonce, encrypted_data: bytes.toString("base64"), algorithm: "aes256gcm" }), "FAILED", /decryption error/);
+  await rejectsWith(
+    run({ key: key256, nonce, encrypted_data: bytes.toString("base64"), algorithm: "aes256gcm" }),
+    "FAILED",
+    /decryption error/,
+  );
 });
 
 test("builtin_online_decrypt refuses an unknown algorithm, bad base64 and wrong key sizes", async () => {
-  await rejectsWith(run({ key: key256, nonce, encrypted_data: data256, algorithm: "aes192gcm" }), "INVALID_ARGUMENT", /Invalid algorithm/);
-  await rejectsWith(run({ key: "not base64!", nonce, encrypted_data: data256, algorithm: "aes256gcm" }), "INVALID_ARGUMENT", /base64 decoded error/);
-  await rejectsWith(run({ key: key128, nonce, encrypted_data: data256, algorithm: "aes256gcm" }), "INVALID_ARGUMENT", /key must be 32 bytes/);
-  await rejectsWith(run({ key: key256, nonce: "AAEC", encrypted_data: data256, algorithm: "aes256gcm" }), "INVALID_ARGUMENT", /nonce/);
-  await rejectsWith(run({ key: key256, nonce, encrypted_data: "AAEC", algorithm: "aes256gcm" }), "INVALID_ARGUMENT", /shorter than the 16-byte tag/);
-  await rejectsWith(run({ key: key256, nonce, algorithm: "aes256gcm" }), "INVALID_ARGUMENT", /missing argument "encrypted_data"/);
+  await rejectsWith(
+    run({ key: key256, nonce, encrypted_data: data256, algorithm: "aes192gcm" }),
+    "INVALID_ARGUMENT",
+    /Invalid algorithm/,
+  );
+  await rejectsWith(
+    run({ key: "not base64!", nonce, encrypted_data: data256, algorithm: "aes256gcm" }),
+    "INVALID_ARGUMENT",
+    /base64 decoded error/,
+  );
+  await rejectsWith(
+    run({ key: key128, nonce, encrypted_data: data256, algorithm: "aes256gcm" }),
+    "INVALID_ARGUMENT",
+    /key must be 32 bytes/,
+  );
+  await rejectsWith(
+    run({ key: key256, nonce: "AAEC", encrypted_data: data256, algorithm: "aes256gcm" }),
+    "INVALID_ARGUMENT",
+    /nonce/,
+  );
+  await rejectsWith(
+    run({ key: key256, nonce, encrypted_data: "AAEC", algorithm: "aes256gcm" }),
+    "INVALID_ARGUMENT",
+    /shorter than the 16-byte tag/,
+  );
+  await rejectsWith(
+    run({ key: key256, nonce, algorithm: "aes256gcm" }),
+    "INVALID_ARGUMENT",
+    /missing argument "encrypted_data"/,
+  );
 });

@@ -29,7 +29,11 @@ test("builtin-ordered-set-intersect marks each party's common items (Teaclave's 
   const { ctx, result } = run("ascending", psi0, second);
   assert.equal(await result, "3 common items");
   assert.equal(ctx.output("output_result1").toString(), "0101010");
-  const marks = second.trim().split("\n").map((l) => (psi0Lines.includes(l) ? "1" : "0")).join("");
+  const marks = second
+    .trim()
+    .split("\n")
+    .map((l) => (psi0Lines.includes(l) ? "1" : "0"))
+    .join("");
   assert.equal(ctx.output("output_result2").toString(), marks);
   assert.equal(marks.length, 5);
 });
@@ -46,12 +50,24 @@ test("builtin-ordered-set-intersect accepts descending order under Teaclave's sp
 });
 
 test("builtin-ordered-set-intersect refuses an unsorted set, naming the line", async () => {
-  await rejectsWith(run("ascending", "01\n03\n02\n", "01\n").result, "INVALID_INPUT", /input_data1 line 3: Invalid ordering/);
-  await rejectsWith(run("descending", "03\n", "01\n02\n").result, "INVALID_INPUT", /input_data2 line 2: Invalid ordering/);
+  await rejectsWith(
+    run("ascending", "01\n03\n02\n", "01\n").result,
+    "INVALID_INPUT",
+    /input_data1 line 3: Invalid ordering/,
+  );
+  await rejectsWith(
+    run("descending", "03\n", "01\n02\n").result,
+    "INVALID_INPUT",
+    /input_data2 line 2: Invalid ordering/,
+  );
 });
 
 test("builtin-ordered-set-intersect refuses an unknown order and lines that are not hex", async () => {
   await rejectsWith(run("random", "01\n", "01\n").result, "INVALID_ARGUMENT", /Invalid order/);
-  await rejectsWith(run("ascending", "01\nzz\n", "01\n").result, "INVALID_INPUT", /input_data1 line 2: not a hex string/);
+  await rejectsWith(
+    run("ascending", "01\nzz\n", "01\n").result,
+    "INVALID_INPUT",
+    /input_data1 line 2: not a hex string/,
+  );
   await rejectsWith(run("ascending", "012\n", "01\n").result, "INVALID_INPUT", /line 1: not a hex string/);
 });

@@ -17,7 +17,11 @@ function parseSorted(text: string, input: string, ascending: boolean): Buffer[] 
     if (previous) {
       const cmp = Buffer.compare(item, previous);
       if (ascending ? cmp < 0 : cmp > 0)
-        throw lineError(input, i + 1, `Invalid ordering: the set is not sorted in ${ascending ? "ascending" : "descending"} order`);
+        throw lineError(
+          input,
+          i + 1,
+          `Invalid ordering: the set is not sorted in ${ascending ? "ascending" : "descending"} order`,
+        );
     }
     items.push(item);
   });
@@ -47,7 +51,10 @@ export const orderedSetIntersect: BuiltinFunction = {
     const order = argString(ctx.args, "order");
     const ascending = ORDERS[order];
     if (ascending === undefined)
-      throw new FunctionError("INVALID_ARGUMENT", `Invalid order: ${JSON.stringify(order.slice(0, 40))} (expected ascending or descending)`);
+      throw new FunctionError(
+        "INVALID_ARGUMENT",
+        `Invalid order: ${JSON.stringify(order.slice(0, 40))} (expected ascending or descending)`,
+      );
     const a = parseSorted(await readText(ctx, "input_data1"), "input_data1", ascending);
     const b = parseSorted(await readText(ctx, "input_data2"), "input_data2", ascending);
     const [inA, inB] = intersectSorted(a, b, ascending);

@@ -14,7 +14,11 @@ for (const extra of [5, 50, 77, 100, 130]) join1.push(`${id(extra)}x,9,9,9`);
 join1.sort();
 
 function run(args: Record<string, unknown>, a: string, b: string) {
-  const ctx = createMemoryContext({ args, inputs: { input_data1: a, input_data2: b }, outputs: ["output_result"] });
+  const ctx = createMemoryContext({
+    args,
+    inputs: { input_data1: a, input_data2: b },
+    outputs: ["output_result"],
+  });
   return { ctx, result: orderedSetJoin.run(ctx) };
 }
 const args = { left_column: 0, right_column: 0, ascending: true, drop: true };
@@ -40,14 +44,34 @@ test("builtin-ordered-set-join quotes fields that need it, as the csv crate does
 });
 
 test("builtin-ordered-set-join refuses unsorted input, naming the line", async () => {
-  await rejectsWith(run(args, "a,1\nc,2\nb,3\n", "a,1\n").result, "INVALID_INPUT", /input_data1 line 3: not sorted in ascending order/);
+  await rejectsWith(
+    run(args, "a,1\nc,2\nb,3\n", "a,1\n").result,
+    "INVALID_INPUT",
+    /input_data1 line 3: not sorted in ascending order/,
+  );
 });
 
 test("builtin-ordered-set-join refuses empty inputs, bad columns, ragged rows and bad arguments", async () => {
   await rejectsWith(run(args, "", "a,1\n").result, "INVALID_INPUT", /input1 is empty/);
   await rejectsWith(run(args, "a,1\n", "\n").result, "INVALID_INPUT", /input2 is empty/);
-  await rejectsWith(run({ ...args, left_column: 5 }, "a,1\n", "a,1\n").result, "INVALID_ARGUMENT", /invalid index/);
-  await rejectsWith(run(args, "a,1\nb,2,3\n", "a,1\n").result, "INVALID_INPUT", /input_data1 line 2: found record with 3 fields/);
-  await rejectsWith(run({ ...args, ascending: "yes" }, "a\n", "a\n").result, "INVALID_ARGUMENT", /"ascending" must be true or false/);
-  await rejectsWith(run({ ...args, left_column: -1 }, "a\n", "a\n").result, "INVALID_ARGUMENT", /"left_column" must be an integer/);
+  await rejectsWith(
+    run({ ...args, left_column: 5 }, "a,1\n", "a,1\n").result,
+    "INVALID_ARGUMENT",
+    /invalid index/,
+  );
+  await rejectsWith(
+    run(args, "a,1\nb,2,3\n", "a,1\n").result,
+    "INVALID_INPUT",
+    /input_data1 line 2: found record with 3 fields/,
+  );
+  await rejectsWith(
+    run({ ...args, ascending: "yes" }, "a\n", "a\n").result,
+    "INVALID_ARGUMENT",
+    /"ascending" must be true or false/,
+  );
+  await rejectsWith(
+    run({ ...args, left_column: -1 }, "a\n", "a\n").result,
+    "INVALID_ARGUMENT",
+    /"left_column" must be an integer/,
+  );
 });

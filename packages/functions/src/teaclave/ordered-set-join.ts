@@ -15,13 +15,19 @@ function compareStrings(a: string, b: string): number {
 function keyOf(record: CsvRecord, column: number, input: string): string {
   const key = record.fields[column];
   if (key === undefined)
-    throw new FunctionError("INVALID_ARGUMENT", `invalid index: ${input} line ${record.line} has no column ${column}`);
+    throw new FunctionError(
+      "INVALID_ARGUMENT",
+      `invalid index: ${input} line ${record.line} has no column ${column}`,
+    );
   return key;
 }
 
 function checkSorted(records: CsvRecord[], column: number, ascending: boolean, input: string): void {
   for (let i = 1; i < records.length; i++) {
-    const cmp = compareStrings(keyOf(records[i] as CsvRecord, column, input), keyOf(records[i - 1] as CsvRecord, column, input));
+    const cmp = compareStrings(
+      keyOf(records[i] as CsvRecord, column, input),
+      keyOf(records[i - 1] as CsvRecord, column, input),
+    );
     if (ascending ? cmp < 0 : cmp > 0)
       throw new FunctionError(
         "INVALID_INPUT",

@@ -29,11 +29,16 @@ else:
         if out[np.argmax(np.abs(out[:, k])), k] < 0: out[:, k] = -out[:, k]
 print(json.dumps(out.tolist()))
 `;
-  return JSON.parse(execFileSync("/usr/bin/python3", ["-c", script, data, String(n), center ? "1" : "0"]).toString());
+  return JSON.parse(
+    execFileSync("/usr/bin/python3", ["-c", script, data, String(n), center ? "1" : "0"]).toString(),
+  );
 }
 
 function parse(text: string): number[][] {
-  return text.trim().split("\n").map((l) => l.split(",").map(Number));
+  return text
+    .trim()
+    .split("\n")
+    .map((l) => l.split(",").map(Number));
 }
 
 test("builtin_principal_components_analysis transforms 120 iris rows to 2 columns and says so", async () => {
@@ -57,14 +62,36 @@ test("the projection equals scikit-learn's PCA (centred) and the plain SVD proje
 test("values are printed with Rust's {:?}: integral values keep .0", async () => {
   // Centred, the points lie on the first axis at ±2 and 0, so the projections are exact.
   const { text } = await run({ n: 1, feature_size: 2, center: true }, "2,5,0\n-2,5,0\n0,5,0\n");
-  assert.deepEqual(text.trim().split("\n").map((v) => v.replace(/^-0\.0$/, "0.0")), ["2.0", "-2.0", "0.0"]);
+  assert.deepEqual(
+    text
+      .trim()
+      .split("\n")
+      .map((v) => v.replace(/^-0\.0$/, "0.0")),
+    ["2.0", "-2.0", "0.0"],
+  );
 });
 
 test("PCA refuses n above feature_size, ragged rows and feature counts above its limit", async () => {
-  await rejectsWith(run({ n: 5, feature_size: 4, center: true }, iris), "INVALID_ARGUMENT", /n \(5\) must not exceed feature_size \(4\)/);
-  await rejectsWith(run({ n: 1, feature_size: 2, center: true }, "1,2,0\n1,2\n"), "INVALID_INPUT", /input_data line 2: column len = 2, expected = 3/);
-  await rejectsWith(run({ n: 1, feature_size: 5000, center: true }, "1\n"), "INVALID_ARGUMENT", /feature_size/);
+  await rejectsWith(
+    run({ n: 5, feature_size: 4, center: true }, iris),
+    "INVALID_ARGUMENT",
+    /n \(5\) must not exceed feature_size \(4\)/,
+  );
+  await rejectsWith(
+    run({ n: 1, feature_size: 2, center: true }, "1,2,0\n1,2\n"),
+    "INVALID_INPUT",
+    /input_data line 2: column len = 2, expected = 3/,
+  );
+  await rejectsWith(
+    run({ n: 1, feature_size: 5000, center: true }, "1\n"),
+    "INVALID_ARGUMENT",
+    /feature_size/,
+  );
   await rejectsWith(run({ n: 1, feature_size: 2, center: "maybe" }, "1,2,0\n"), "INVALID_ARGUMENT", /center/);
   const wide = (Array(1001).fill("0").join(",") + "\n").repeat(2100);
-  await rejectsWith(run({ n: 1, feature_size: 1000, center: true }, wide), "LIMIT_EXCEEDED", /SVD work limit/);
+  await rejectsWith(
+    run({ n: 1, feature_size: 1000, center: true }, wide),
+    "LIMIT_EXCEEDED",
+    /SVD work limit/,
+  );
 });

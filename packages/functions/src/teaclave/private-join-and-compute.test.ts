@@ -43,8 +43,24 @@ test("builtin-private-join-and-compute refuses fewer than two parties", async ()
 });
 
 test("builtin-private-join-and-compute refuses amounts that are not integers, naming the line", async () => {
-  await rejectsWith(run(2, ["a : 1\nb : 2.5\n", "a : 1\n"]).result, "INVALID_INPUT", /input_data0 line 2: amount "2.5"/);
-  await rejectsWith(run(2, ["a : 1\n", "a : -3\n"]).result, "INVALID_INPUT", /input_data1 line 1: amount "-3"/);
-  await rejectsWith(run(2, ["a : 1\n", "a 1\n"]).result, "INVALID_INPUT", /input_data1 line 1: expected `identity : amount`/);
-  await rejectsWith(run(2, ["a : 1\na : 2\n", "a : 1\n"]).result, "INVALID_INPUT", /input_data0 line 2: identity repeats line 1/);
+  await rejectsWith(
+    run(2, ["a : 1\nb : 2.5\n", "a : 1\n"]).result,
+    "INVALID_INPUT",
+    /input_data0 line 2: amount "2.5"/,
+  );
+  await rejectsWith(
+    run(2, ["a : 1\n", "a : -3\n"]).result,
+    "INVALID_INPUT",
+    /input_data1 line 1: amount "-3"/,
+  );
+  await rejectsWith(
+    run(2, ["a : 1\n", "a 1\n"]).result,
+    "INVALID_INPUT",
+    /input_data1 line 1: expected `identity : amount`/,
+  );
+  await rejectsWith(
+    run(2, ["a : 1\na : 2\n", "a : 1\n"]).result,
+    "INVALID_INPUT",
+    /input_data0 line 2: identity repeats line 1/,
+  );
 });

@@ -24,7 +24,11 @@ function parseParty(text: string, input: string): Map<string, bigint> {
     const amount = (parts[1] as string).trim();
     if (identity === "") throw lineError(input, i + 1, "empty identity");
     if (!/^\d+$/.test(amount) || amount.length > MAX_AMOUNT_DIGITS)
-      throw lineError(input, i + 1, `amount ${JSON.stringify(amount.slice(0, 40))} is not a non-negative integer`);
+      throw lineError(
+        input,
+        i + 1,
+        `amount ${JSON.stringify(amount.slice(0, 40))} is not a non-negative integer`,
+      );
     const seen = firstLine.get(identity);
     if (seen !== undefined) throw lineError(input, i + 1, `identity repeats line ${seen}`);
     firstLine.set(identity, i + 1);

@@ -27,7 +27,10 @@ export const rsaSign: BuiltinFunction = {
     }
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
     if (key.asymmetricKeyType !== "rsa" || bits < MIN_BITS || bits > MAX_BITS)
-      throw new FunctionError("INVALID_INPUT", `input rsa_key must be an RSA key of ${MIN_BITS} to ${MAX_BITS} bits, got ${bits}`);
+      throw new FunctionError(
+        "INVALID_INPUT",
+        `input rsa_key must be an RSA key of ${MIN_BITS} to ${MAX_BITS} bits, got ${bits}`,
+      );
     return sign("sha256", Buffer.from(data, "utf8"), key).toString("base64");
   },
 };

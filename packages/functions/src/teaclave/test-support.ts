@@ -18,7 +18,8 @@ export async function rejectsWith(promise: Promise<unknown>, code: string, patte
   } catch (err) {
     if (!(err instanceof FunctionError)) throw new Error(`expected a FunctionError, got ${String(err)}`);
     if (err.code !== code) throw new Error(`expected code ${code}, got ${err.code}: ${err.message}`);
-    if (!pattern.test(err.message)) throw new Error(`message ${JSON.stringify(err.message)} does not match ${pattern}`);
+    if (!pattern.test(err.message))
+      throw new Error(`message ${JSON.stringify(err.message)} does not match ${pattern}`);
     return;
   }
   throw new Error("expected the promise to reject");

@@ -23,7 +23,11 @@ test("f32 parsing rounds the decimal literal itself, not its double, to the near
 
 test("numeric CSV refuses NaN, infinities, hex and empty fields, naming line and column", async () => {
   for (const bad of ["NaN", "inf", "0x10", "", "1,5"]) {
-    await rejectsWith(Promise.resolve().then(() => parseNumericCsv(`1,2\n3,${bad}\n`, "in", 2)), "INVALID_INPUT", /in line 2/);
+    await rejectsWith(
+      Promise.resolve().then(() => parseNumericCsv(`1,2\n3,${bad}\n`, "in", 2)),
+      "INVALID_INPUT",
+      /in line 2/,
+    );
   }
   assert.deepEqual([...parseNumericCsv(" 1 , 2.5e1 \n-3,.5\n", "in", 2).data], [1, 25, -3, 0.5]);
 });

@@ -7,7 +7,11 @@ export const DEFAULT_MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-export async function readText(ctx: FunctionContext, name: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): Promise<string> {
+export async function readText(
+  ctx: FunctionContext,
+  name: string,
+  maxBytes = DEFAULT_MAX_INPUT_BYTES,
+): Promise<string> {
   const bytes = await ctx.readInput(name, maxBytes);
   try {
     return decoder.decode(bytes);
@@ -31,9 +35,17 @@ export function splitLines(text: string): string[] {
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export function parseNumber(field: string, where: string): number {
-  if (!NUMBER.test(field)) throw new FunctionError("INVALID_INPUT", `${where}: ${JSON.stringify(field.slice(0, 40))} is not a number`);
+  if (!NUMBER.test(field))
+    throw new FunctionError(
+      "INVALID_INPUT",
+      `${where}: ${JSON.stringify(field.slice(0, 40))} is not a number`,
+    );
   const n = Number(field);
-  if (!Number.isFinite(n)) throw new FunctionError("INVALID_INPUT", `${where}: ${JSON.stringify(field.slice(0, 40))} is out of range`);
+  if (!Number.isFinite(n))
+    throw new FunctionError(
+      "INVALID_INPUT",
+      `${where}: ${JSON.stringify(field.slice(0, 40))} is out of range`,
+    );
   return n;
 }
 
@@ -55,7 +67,8 @@ export function parseNumericCsv(
   const lines = splitLines(text);
   const maxRows = options.maxRows ?? 10_000_000;
   if (lines.length === 0) throw new FunctionError("INVALID_INPUT", `input ${input} is empty`);
-  if (lines.length > maxRows) throw new FunctionError("LIMIT_EXCEEDED", `input ${input} has more than ${maxRows} rows`);
+  if (lines.length > maxRows)
+    throw new FunctionError("LIMIT_EXCEEDED", `input ${input} has more than ${maxRows} rows`);
   if (lines.length * columns > 200_000_000)
     throw new FunctionError("LIMIT_EXCEEDED", `input ${input} has more than 200000000 values`);
   const data = new Float64Array(lines.length * columns);
@@ -125,7 +138,11 @@ export function parseF32(literal: string, where: string): number {
   const d = parseNumber(literal, where);
   const f = Math.fround(d);
   if (f === d || !Number.isFinite(f)) {
-    if (!Number.isFinite(f)) throw new FunctionError("INVALID_INPUT", `${where}: ${JSON.stringify(literal.slice(0, 40))} is out of f32 range`);
+    if (!Number.isFinite(f))
+      throw new FunctionError(
+        "INVALID_INPUT",
+        `${where}: ${JSON.stringify(literal.slice(0, 40))} is out of f32 range`,
+      );
     return f;
   }
   const other = nextF32(f, d > f);
@@ -133,5 +150,5 @@ export function parseF32(literal: string, where: string): number {
   if (d !== mid) return f;
   const cmp = compareDecimal(literal.trim(), mid);
   if (cmp === 0) return f;
-  return (cmp > 0) === (other > f) ? other : f;
+  return cmp > 0 === other > f ? other : f;
 }

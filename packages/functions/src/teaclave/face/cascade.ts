@@ -27,7 +27,8 @@ export interface Cascade {
 export function parseCascade(numbers: readonly number[]): Cascade {
   const at = (i: number): number => {
     const v = numbers[i];
-    if (v === undefined || !Number.isFinite(v)) throw new FunctionError("FAILED", "the face cascade data is malformed");
+    if (v === undefined || !Number.isFinite(v))
+      throw new FunctionError("FAILED", "the face cascade data is malformed");
     return v;
   };
   const stages: number[][] = [];
@@ -73,7 +74,8 @@ export function frontalFaceCascade(): Cascade {
   const path = createRequire(import.meta.url).resolve("tracking/build/data/face.js");
   const text = readFileSync(path, "utf8");
   const match = /Float64Array\(\[([-+0-9.eE,\s]+)\]\)/.exec(text);
-  if (!match?.[1]) throw new FunctionError("FAILED", "the face cascade data was not found in the tracking package");
+  if (!match?.[1])
+    throw new FunctionError("FAILED", "the face cascade data was not found in the tracking package");
   cached = parseCascade(match[1].split(",").map(Number));
   return cached;
 }

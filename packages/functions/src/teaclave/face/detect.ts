@@ -49,20 +49,39 @@ function integrals(gray: Float64Array, w: number, h: number): { sum: Float64Arra
 export function grayscale(rgba: Uint8Array, w: number, h: number): Float64Array {
   const gray = new Float64Array(w * h);
   for (let i = 0; i < w * h; i++)
-    gray[i] = 0.299 * (rgba[4 * i] as number) + 0.587 * (rgba[4 * i + 1] as number) + 0.114 * (rgba[4 * i + 2] as number);
+    gray[i] =
+      0.299 * (rgba[4 * i] as number) +
+      0.587 * (rgba[4 * i + 1] as number) +
+      0.114 * (rgba[4 * i + 2] as number);
   return gray;
 }
 
 /** Raw window hits at one window size. */
-function scan(c: Cascade, sum: Float64Array, sq: Float64Array, w: number, h: number, size: number, stepX: number, stepY: number, out: Face[]): void {
+function scan(
+  c: Cascade,
+  sum: Float64Array,
+  sq: Float64Array,
+  w: number,
+  h: number,
+  size: number,
+  stepX: number,
+  stepY: number,
+  out: Face[],
+): void {
   const stride = w + 1;
   const scale = size / c.width;
   const inv = 1 / (size * size);
   const rectAt = (x: number, y: number, rw: number, rh: number): number =>
-    (sum[(y + rh) * stride + x + rw] as number) - (sum[y * stride + x + rw] as number) - (sum[(y + rh) * stride + x] as number) + (sum[y * stride + x] as number);
+    (sum[(y + rh) * stride + x + rw] as number) -
+    (sum[y * stride + x + rw] as number) -
+    (sum[(y + rh) * stride + x] as number) +
+    (sum[y * stride + x] as number);
   // Scaled rectangles do not depend on the window position: compute them once per size.
   const nr = c.rects.length / 5;
-  const rx = new Int32Array(nr), ry = new Int32Array(nr), rw = new Int32Array(nr), rh = new Int32Array(nr);
+  const rx = new Int32Array(nr),
+    ry = new Int32Array(nr),
+    rw = new Int32Array(nr),
+    rh = new Int32Array(nr);
   for (let r = 0; r < nr; r++) {
     rx[r] = Math.round((c.rects[5 * r] as number) * scale);
     ry[r] = Math.round((c.rects[5 * r + 1] as number) * scale);
@@ -73,7 +92,10 @@ function scan(c: Cascade, sum: Float64Array, sq: Float64Array, w: number, h: num
     for (let x = 0; x + size <= w; x += stepX) {
       const total = rectAt(x, y, size, size);
       const totalSq =
-        (sq[(y + size) * stride + x + size] as number) - (sq[y * stride + x + size] as number) - (sq[(y + size) * stride + x] as number) + (sq[y * stride + x] as number);
+        (sq[(y + size) * stride + x + size] as number) -
+        (sq[y * stride + x + size] as number) -
+        (sq[(y + size) * stride + x] as number) +
+        (sq[y * stride + x] as number);
       const mean = total * inv;
       const variance = totalSq * inv - mean * mean;
       const std = variance > 0 ? Math.sqrt(variance) : 1;
@@ -87,8 +109,13 @@ function scan(c: Cascade, sum: Float64Array, sq: Float64Array, w: number, h: num
           const r0 = c.nodeFirstRect[n] as number;
           const r1 = r0 + (c.nodeRectCount[n] as number);
           for (let r = r0; r < r1; r++)
-            featureSum += (c.rects[5 * r + 4] as number) * rectAt(x + (rx[r] as number), y + (ry[r] as number), rw[r] as number, rh[r] as number);
-          stageSum += featureSum * inv < (c.nodeThreshold[n] as number) * std ? (c.nodeLeft[n] as number) : (c.nodeRight[n] as number);
+            featureSum +=
+              (c.rects[5 * r + 4] as number) *
+              rectAt(x + (rx[r] as number), y + (ry[r] as number), rw[r] as number, rh[r] as number);
+          stageSum +=
+            featureSum * inv < (c.nodeThreshold[n] as number) * std
+              ? (c.nodeLeft[n] as number)
+              : (c.nodeRight[n] as number);
         }
         if (stageSum < (c.stageThreshold[s] as number)) passed = false;
       }
@@ -115,7 +142,8 @@ export function groupHits(hits: Face[], minScore: number): Face[] {
     return i;
   };
   for (let i = 0; i < hits.length; i++)
-    for (let j = i + 1; j < hits.length; j++) if (similar(hits[i] as Face, hits[j] as Face)) parent[find(i)] = find(j);
+    for (let j = i + 1; j < hits.length; j++)
+      if (similar(hits[i] as Face, hits[j] as Face)) parent[find(i)] = find(j);
   const groups = new Map<number, Face[]>();
   hits.forEach((h, i) => {
     const root = find(i);
@@ -124,14 +152,28 @@ export function groupHits(hits: Face[], minScore: number): Face[] {
   const faces: Face[] = [];
   for (const members of groups.values()) {
     if (members.length < minScore) continue;
-    const avg = (k: "x" | "y" | "width" | "height") => Math.round(members.reduce((s, m) => s + m[k], 0) / members.length);
-    faces.push({ x: avg("x"), y: avg("y"), width: avg("width"), height: avg("height"), score: members.length });
+    const avg = (k: "x" | "y" | "width" | "height") =>
+      Math.round(members.reduce((s, m) => s + m[k], 0) / members.length);
+    faces.push({
+      x: avg("x"),
+      y: avg("y"),
+      width: avg("width"),
+      height: avg("height"),
+      score: members.length,
+    });
   }
   // Drop a face lying inside a bigger one that has at least as many hits.
   const kept = faces.filter(
     (a) =>
       !faces.some(
-        (b) => b !== a && b.score >= a.score && b.width > a.width && a.x >= b.x && a.y >= b.y && a.x + a.width <= b.x + b.width && a.y + a.height <= b.y + b.height,
+        (b) =>
+          b !== a &&
+          b.score >= a.score &&
+          b.width > a.width &&
+          a.x >= b.x &&
+          a.y >= b.y &&
+          a.x + a.width <= b.x + b.width &&
+          a.y + a.height <= b.y + b.height,
       ),
   );
   return kept.sort((a, b) => b.score - a.score || a.y - b.y || a.x - b.x);
@@ -157,13 +199,25 @@ function stepAt(step: number, size: number, base: number): number {
 }
 
 /** Detects faces; `yieldFn` runs between window sizes so a long scan can be cancelled. */
-export async function detectFaces(c: Cascade, gray: Float64Array, w: number, h: number, o: DetectOptions, yieldFn: () => Promise<void>): Promise<Face[]> {
+export async function detectFaces(
+  c: Cascade,
+  gray: Float64Array,
+  w: number,
+  h: number,
+  o: DetectOptions,
+  yieldFn: () => Promise<void>,
+): Promise<Face[]> {
   const sizes = windowSizes(o, w, h);
   let windows = 0;
   for (const size of sizes)
-    windows += Math.ceil((w - size + 1) / stepAt(o.stepX, size, o.stepBase)) * Math.ceil((h - size + 1) / stepAt(o.stepY, size, o.stepBase));
+    windows +=
+      Math.ceil((w - size + 1) / stepAt(o.stepX, size, o.stepBase)) *
+      Math.ceil((h - size + 1) / stepAt(o.stepY, size, o.stepBase));
   if (windows > MAX_WINDOWS)
-    throw new FunctionError("LIMIT_EXCEEDED", `the scan would evaluate ${windows} windows (limit ${MAX_WINDOWS}); use larger steps, a larger min_face_size or a smaller pyramid_scale_factor`);
+    throw new FunctionError(
+      "LIMIT_EXCEEDED",
+      `the scan would evaluate ${windows} windows (limit ${MAX_WINDOWS}); use larger steps, a larger min_face_size or a smaller pyramid_scale_factor`,
+    );
   const { sum, sq } = integrals(gray, w, h);
   const hits: Face[] = [];
   for (const size of sizes) {

@@ -240,7 +240,8 @@ function sameTargets(w: Work, start: number, end: number): boolean {
   const { ids, target } = w;
   if (end <= start) return false;
   const t0 = target[ids[start] as number] as number;
-  for (let k = start + 1; k < end; k++) if (!(Math.abs(f(t0 - (target[ids[k] as number] as number))) < 1e-5)) return false;
+  for (let k = start + 1; k < end; k++)
+    if (!(Math.abs(f(t0 - (target[ids[k] as number] as number))) < 1e-5)) return false;
   return true;
 }
 
@@ -288,7 +289,15 @@ function partitionNode(w: Work, start: number, end: number, split: HistSplit): I
   return sideCounts;
 }
 
-function fitNode(w: Work, b: Builder, node: number, depth: number, start: number, end: number, h: Float64Array | undefined): void {
+function fitNode(
+  w: Work,
+  b: Builder,
+  node: number,
+  depth: number,
+  start: number,
+  end: number,
+  h: Float64Array | undefined,
+): void {
   const { conf, ids } = w;
   const count = end - start;
   const pred = leafValue(w, start, end);
@@ -322,7 +331,12 @@ function fitNode(w: Work, b: Builder, node: number, depth: number, start: number
     const small = histogramFor(w, depth + 1);
     const big = hist;
     const smallIsLeft = nLeft <= nRight;
-    buildHistogram(w, small, smallIsLeft ? start : start + nLeft, smallIsLeft ? start + nLeft : start + nLeft + nRight);
+    buildHistogram(
+      w,
+      small,
+      smallIsLeft ? start : start + nLeft,
+      smallIsLeft ? start + nLeft : start + nLeft + nRight,
+    );
     subtract(big, small);
     // `big` (this node's buffer) now holds the larger child's sums and `small` (the depth+1
     // buffer) the smaller child's. A subtree only writes buffers of its own depth and deeper, so
@@ -339,7 +353,11 @@ function fitNode(w: Work, b: Builder, node: number, depth: number, start: number
 }
 
 /** GBDT::fit with histogram split finding. */
-export async function trainGbdtHistogram(conf: GbdtConfig, data: TrainingData, signal?: AbortSignal): Promise<GbdtModel> {
+export async function trainGbdtHistogram(
+  conf: GbdtConfig,
+  data: TrainingData,
+  signal?: AbortSignal,
+): Promise<GbdtModel> {
   const n = data.rows;
   const w: Work = {
     conf,

@@ -82,7 +82,15 @@ export function featureImpurity(
  * Scatters one feature's node segment from `from` to `to` (interleaved pairs, copied as raw bits):
  * lefts, then rights, then missing (side 0, 1, 2), each keeping its sorted order.
  */
-export function partitionFeature(side: Uint8Array, from: Int32Array, to: Int32Array, start: number, nLeft: number, nRight: number, end: number): void {
+export function partitionFeature(
+  side: Uint8Array,
+  from: Int32Array,
+  to: Int32Array,
+  start: number,
+  nLeft: number,
+  nRight: number,
+  end: number,
+): void {
   let l = start;
   let r = start + nLeft;
   let m = start + nLeft + nRight;

@@ -95,7 +95,8 @@ function bad(message: string): FunctionError {
 }
 
 function obj(value: unknown, where: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw bad(`${where} must be an object`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw bad(`${where} must be an object`);
   return value as Record<string, unknown>;
 }
 
@@ -116,7 +117,8 @@ function bool(value: unknown, where: string): boolean {
 }
 
 function parseLoss(value: unknown, where: string): Loss {
-  if (typeof value !== "string" || !(LOSSES as readonly string[]).includes(value)) throw bad(`${where} is not a gbdt-rs loss`);
+  if (typeof value !== "string" || !(LOSSES as readonly string[]).includes(value))
+    throw bad(`${where} is not a gbdt-rs loss`);
   return value as Loss;
 }
 
@@ -125,7 +127,8 @@ function parseTree(value: unknown, t: number, featureSize: number): Tree {
   const outer = obj(obj(value, where)["tree"], `${where}.tree`);
   const nodes = outer["tree"];
   if (!Array.isArray(nodes) || nodes.length === 0) throw bad(`${where}.tree.tree must be a non-empty array`);
-  if (nodes.length > MAX_TREE_NODES) throw new FunctionError("LIMIT_EXCEEDED", `model_file: ${where} has more than ${MAX_TREE_NODES} nodes`);
+  if (nodes.length > MAX_TREE_NODES)
+    throw new FunctionError("LIMIT_EXCEEDED", `model_file: ${where} has more than ${MAX_TREE_NODES} nodes`);
   const n = nodes.length;
   const tree: Tree = {
     featureIndex: new Int32Array(n),
@@ -183,17 +186,23 @@ export function modelFromJson(text: string): GbdtModel {
     loss: parseLoss(c["loss"], "conf.loss"),
     debug: bool(c["debug"], "conf.debug"),
     initial_guess_enabled: bool(c["initial_guess_enabled"], "conf.initial_guess_enabled"),
-    training_optimization_level: uint(c["training_optimization_level"], "conf.training_optimization_level", 255),
+    training_optimization_level: uint(
+      c["training_optimization_level"],
+      "conf.training_optimization_level",
+      255,
+    ),
   };
   const trees = root["trees"];
   if (!Array.isArray(trees)) throw bad("trees must be an array");
   // gbdt-rs's predict asserts this; a mismatch would panic there.
-  if (trees.length !== conf.iterations) throw bad(`has ${trees.length} trees but conf.iterations is ${conf.iterations}`);
+  if (trees.length !== conf.iterations)
+    throw bad(`has ${trees.length} trees but conf.iterations is ${conf.iterations}`);
   let total = 0;
   const parsed = trees.map((t, i) => {
     const tree = parseTree(t, i, conf.feature_size);
     total += tree.pred.length;
-    if (total > MAX_MODEL_NODES) throw new FunctionError("LIMIT_EXCEEDED", `model_file has more than ${MAX_MODEL_NODES} nodes`);
+    if (total > MAX_MODEL_NODES)
+      throw new FunctionError("LIMIT_EXCEEDED", `model_file has more than ${MAX_MODEL_NODES} nodes`);
     return tree;
   });
   const bias = root["bias"] === undefined ? 0 : Math.fround(num(root["bias"], "bias"));
@@ -212,7 +221,9 @@ interface CompactTree {
 const MAX_COMPACT_DEPTH = 12;
 
 function treeDepth(tree: Tree, node = 0): number {
-  return tree.isLeaf[node] === 1 ? 0 : 1 + Math.max(treeDepth(tree, tree.left[node] as number), treeDepth(tree, tree.right[node] as number));
+  return tree.isLeaf[node] === 1
+    ? 0
+    : 1 + Math.max(treeDepth(tree, tree.left[node] as number), treeDepth(tree, tree.right[node] as number));
 }
 
 function compact(tree: Tree, shrinkage: number): CompactTree | undefined {
@@ -256,11 +267,19 @@ function walk(tree: Tree, features: Float32Array, base: number): number {
 }
 
 /** f32(shrinkage · prediction) of one row for one tree. */
-function leaf(tree: Tree, fast: CompactTree, features: Float32Array, base: number, missing: boolean, shrinkage: number): number {
+function leaf(
+  tree: Tree,
+  fast: CompactTree,
+  features: Float32Array,
+  base: number,
+  missing: boolean,
+  shrinkage: number,
+): number {
   if (missing) return Math.fround(shrinkage * (tree.pred[walk(tree, features, base)] as number));
   let p = 0;
   for (let d = 0; d < fast.depth; d++)
-    p = 2 * p + 2 - +((features[base + (fast.feature[p] as number)] as number) < (fast.threshold[p] as number));
+    p =
+      2 * p + 2 - +((features[base + (fast.feature[p] as number)] as number) < (fast.threshold[p] as number));
   return fast.contribution[p - ((1 << fast.depth) - 1)] as number;
 }
 
@@ -270,7 +289,12 @@ function leaf(tree: Tree, fast: CompactTree, features: Float32Array, base: numbe
  * tree stays in cache), in a complete-tree layout when shallow; rows holding a missing value
  * (f32::MIN) take the general walk, which honours each node's `missing` rule.
  */
-export function rawScores(model: GbdtModel, features: Float32Array, rows: number, stride: number): Float32Array {
+export function rawScores(
+  model: GbdtModel,
+  features: Float32Array,
+  rows: number,
+  stride: number,
+): Float32Array {
   const out = new Float32Array(rows);
   if (!model.conf.initial_guess_enabled) out.fill(model.bias);
   const shrinkage = model.conf.shrinkage;
@@ -286,7 +310,9 @@ export function rawScores(model: GbdtModel, features: Float32Array, rows: number
       const fast = compiled[t];
       if (fast === undefined) {
         for (let r = start; r < end; r++)
-          out[r] = (out[r] as number) + Math.fround(shrinkage * (tree.pred[walk(tree, features, r * stride)] as number));
+          out[r] =
+            (out[r] as number) +
+            Math.fround(shrinkage * (tree.pred[walk(tree, features, r * stride)] as number));
         return;
       }
       const { depth, feature, threshold, contribution } = fast;
@@ -296,12 +322,26 @@ export function rawScores(model: GbdtModel, features: Float32Array, rows: number
       // branch would mispredict half the time).
       let r = start;
       for (; r + 4 <= end; r += 4) {
-        if ((hasMissing[r] as number) + (hasMissing[r + 1] as number) + (hasMissing[r + 2] as number) + (hasMissing[r + 3] as number) !== 0) {
-          for (let q = r; q < r + 4; q++) out[q] = (out[q] as number) + leaf(tree, fast, features, q * stride, hasMissing[q] === 1, shrinkage);
+        if (
+          (hasMissing[r] as number) +
+            (hasMissing[r + 1] as number) +
+            (hasMissing[r + 2] as number) +
+            (hasMissing[r + 3] as number) !==
+          0
+        ) {
+          for (let q = r; q < r + 4; q++)
+            out[q] =
+              (out[q] as number) + leaf(tree, fast, features, q * stride, hasMissing[q] === 1, shrinkage);
           continue;
         }
-        const b0 = r * stride, b1 = b0 + stride, b2 = b1 + stride, b3 = b2 + stride;
-        let p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+        const b0 = r * stride,
+          b1 = b0 + stride,
+          b2 = b1 + stride,
+          b3 = b2 + stride;
+        let p0 = 0,
+          p1 = 0,
+          p2 = 0,
+          p3 = 0;
         for (let d = 0; d < depth; d++) {
           p0 = 2 * p0 + 2 - +((features[b0 + (feature[p0] as number)] as number) < (threshold[p0] as number));
           p1 = 2 * p1 + 2 - +((features[b1 + (feature[p1] as number)] as number) < (threshold[p1] as number));
@@ -313,14 +353,20 @@ export function rawScores(model: GbdtModel, features: Float32Array, rows: number
         out[r + 2] = (out[r + 2] as number) + (contribution[p2 - inner] as number);
         out[r + 3] = (out[r + 3] as number) + (contribution[p3 - inner] as number);
       }
-      for (; r < end; r++) out[r] = (out[r] as number) + leaf(tree, fast, features, r * stride, hasMissing[r] === 1, shrinkage);
+      for (; r < end; r++)
+        out[r] = (out[r] as number) + leaf(tree, fast, features, r * stride, hasMissing[r] === 1, shrinkage);
     });
   }
   return out;
 }
 
 /** Final predictions: gbdt-rs maps raw scores through the loss's link function. */
-export function predict(model: GbdtModel, features: Float32Array, rows: number, stride: number): Float32Array {
+export function predict(
+  model: GbdtModel,
+  features: Float32Array,
+  rows: number,
+  stride: number,
+): Float32Array {
   const scores = rawScores(model, features, rows, stride);
   const loss = model.conf.loss;
   if (loss === "LogLikelyhood") {

@@ -50,7 +50,9 @@ export class TrainingPool {
     const workers: Worker[] = [];
     try {
       for (let tid = 1; tid < threads; tid++) {
-        const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: { layout, tid, threads } });
+        const worker = new Worker(new URL("./worker.js", import.meta.url), {
+          workerData: { layout, tid, threads },
+        });
         workers.push(worker);
         await new Promise<void>((resolve, reject) => {
           worker.once("message", () => resolve());
@@ -75,12 +77,21 @@ export class TrainingPool {
   private join(seq: number): void {
     for (let tid = 1; tid < this.threads; tid++) {
       let done: number;
-      while ((done = Atomics.load(this.ctrl, CTRL_DONE + tid)) !== seq) Atomics.wait(this.ctrl, CTRL_DONE + tid, done);
+      while ((done = Atomics.load(this.ctrl, CTRL_DONE + tid)) !== seq)
+        Atomics.wait(this.ctrl, CTRL_DONE + tid, done);
     }
   }
 
   /** The best split over `candidates` (in order; ties go to the earlier candidate). */
-  split(bank: number, start: number, end: number, sumS: number, sumSS: number, sumC: number, candidates: readonly number[]): { feature: number; value: number } | undefined {
+  split(
+    bank: number,
+    start: number,
+    end: number,
+    sumS: number,
+    sumSS: number,
+    sumC: number,
+    candidates: readonly number[],
+  ): { feature: number; value: number } | undefined {
     const p = this.params;
     p[PARAM_BASE] = bank;
     p[PARAM_BASE + 1] = start;
@@ -98,7 +109,17 @@ export class TrainingPool {
     for (let rank = 0; rank < candidates.length; rank++) {
       if (!mine(rank, 0, this.threads)) continue;
       const feature = candidates[rank] as number;
-      featureImpurity(b.ids[feature] as Int32Array, b.vals[feature] as Float32Array, this.s, start, end, sumS, sumSS, sumC, this.scratch);
+      featureImpurity(
+        b.ids[feature] as Int32Array,
+        b.vals[feature] as Float32Array,
+        this.s,
+        start,
+        end,
+        sumS,
+        sumSS,
+        sumC,
+        this.scratch,
+      );
       if (best > (this.scratch[0] as number)) {
         best = this.scratch[0] as number;
         bestValue = this.scratch[1] as number;

@@ -43,7 +43,10 @@ export function makeBank(buffer: ArrayBufferLike, rows: number, features: number
 }
 
 export function bankViews(layout: SharedLayout): [Bank, Bank] {
-  return [makeBank(layout.banks[0], layout.rows, layout.features), makeBank(layout.banks[1], layout.rows, layout.features)];
+  return [
+    makeBank(layout.banks[0], layout.rows, layout.features),
+    makeBank(layout.banks[1], layout.rows, layout.features),
+  ];
 }
 
 export function allocateShared(rows: number, features: number, threads: number): SharedLayout {

@@ -127,7 +127,13 @@ export function bias(conf: GbdtConfig, y: Float32Array): number {
  * 1, TrainingCache's s = target, ss = target², c = 1 and logit_c = |target|·(2 − |target|) are
  * derived from the target where they are used.
  */
-export function updateTargets(conf: GbdtConfig, y: Float32Array, predicted: Float32Array, target: Float32Array, residual: Float32Array): void {
+export function updateTargets(
+  conf: GbdtConfig,
+  y: Float32Array,
+  predicted: Float32Array,
+  target: Float32Array,
+  residual: Float32Array,
+): void {
   const n = y.length;
   if (conf.loss === "LAD") {
     for (let i = 0; i < n; i++) {
@@ -215,7 +221,14 @@ interface Split {
 const PARALLEL_MIN_SAMPLES = 8192;
 
 /** Σ s and Σ s² over the node's samples, in node order. */
-function nodeSums(s: Float32Array, ids: Int32Array, offset: number, step: number, count: number, out: Float64Array): void {
+function nodeSums(
+  s: Float32Array,
+  ids: Int32Array,
+  offset: number,
+  step: number,
+  count: number,
+  out: Float64Array,
+): void {
   let sumS = 0;
   let sumSS = 0;
   for (let k = 0; k < count; k++) {
@@ -227,7 +240,14 @@ function nodeSums(s: Float32Array, ids: Int32Array, offset: number, step: number
   out[1] = sumSS;
 }
 
-function findSplit(conf: GbdtConfig, w: Work, bankIndex: number, start: number, end: number, v: NodeView): Split | undefined {
+function findSplit(
+  conf: GbdtConfig,
+  w: Work,
+  bankIndex: number,
+  start: number,
+  end: number,
+  v: NodeView,
+): Split | undefined {
   // ImpurityCache sums, in node order (recomputed per feature in gbdt-rs, to the same values).
   const count = v.count;
   nodeSums(w.s, v.ids, v.offset, v.step, count, w.scratchSplit);
@@ -235,12 +255,23 @@ function findSplit(conf: GbdtConfig, w: Work, bankIndex: number, start: number, 
   const sumSS = w.scratchSplit[1] as number;
   const sumC = count;
   const candidates = candidateFeatures(conf);
-  if (w.pool && count >= PARALLEL_MIN_SAMPLES) return w.pool.split(bankIndex, start, end, sumS, sumSS, sumC, candidates);
+  if (w.pool && count >= PARALLEL_MIN_SAMPLES)
+    return w.pool.split(bankIndex, start, end, sumS, sumSS, sumC, candidates);
   const bank = w.banks[bankIndex] as Bank;
   let best = Number.MAX_VALUE;
   let found: Split | undefined;
   for (const feature of candidates) {
-    featureImpurity(bank.ids[feature] as Int32Array, bank.vals[feature] as Float32Array, w.s, start, end, sumS, sumSS, sumC, w.scratchSplit);
+    featureImpurity(
+      bank.ids[feature] as Int32Array,
+      bank.vals[feature] as Float32Array,
+      w.s,
+      start,
+      end,
+      sumS,
+      sumSS,
+      sumC,
+      w.scratchSplit,
+    );
     const impurity = w.scratchSplit[0] as number;
     if (best > impurity) {
       best = impurity;
@@ -255,8 +286,18 @@ function findSplit(conf: GbdtConfig, w: Work, bankIndex: number, start: number, 
  * then missing, each in sorted order. With `onlyFeature`, just that feature moves (children that
  * are certain to be leaves need only their sample order).
  */
-function partition(w: Work, from: number, to: number, start: number, nLeft: number, nRight: number, end: number, onlyFeature: number): void {
-  if (w.pool && onlyFeature < 0 && end - start >= PARALLEL_MIN_SAMPLES) return w.pool.partition(from, to, start, nLeft, nRight, end);
+function partition(
+  w: Work,
+  from: number,
+  to: number,
+  start: number,
+  nLeft: number,
+  nRight: number,
+  end: number,
+  onlyFeature: number,
+): void {
+  if (w.pool && onlyFeature < 0 && end - start >= PARALLEL_MIN_SAMPLES)
+    return w.pool.partition(from, to, start, nLeft, nRight, end);
   const a = w.banks[from] as Bank;
   const o = w.banks[to] as Bank;
   for (let feature = 0; feature < w.cols; feature++) {
@@ -268,7 +309,14 @@ function partition(w: Work, from: number, to: number, start: number, nLeft: numb
 const sideCounts = new Int32Array(3);
 
 /** Marks each sample of the split feature's segment left (0), right (1) or missing (2). */
-function markSides(side: Uint8Array, ids: Int32Array, vals: Float32Array, start: number, end: number, value: number): Int32Array {
+function markSides(
+  side: Uint8Array,
+  ids: Int32Array,
+  vals: Float32Array,
+  start: number,
+  end: number,
+  value: number,
+): Int32Array {
   let nLeft = 0;
   let nRight = 0;
   let nMissing = 0;
@@ -312,7 +360,9 @@ function fitNode(
   const bankIndex = depth & 1;
   const bank = w.banks[bankIndex] as Bank;
   const view: NodeView =
-    orderFeature < 0 ? { ids: rootOrder, offset: 0, step: 1, count } : { ids: bank.ids[orderFeature] as Int32Array, offset: 2 * start, step: 2, count };
+    orderFeature < 0
+      ? { ids: rootOrder, offset: 0, step: 1, count }
+      : { ids: bank.ids[orderFeature] as Int32Array, offset: 2 * start, step: 2, count };
   const pred = leafValue(conf, w, view);
   b.pred[node] = pred;
   const makeLeaf = (): void => {
@@ -324,7 +374,14 @@ function fitNode(
 
   const split = findSplit(conf, w, bankIndex, start, end, view);
   if (split === undefined) return makeLeaf();
-  const counts = markSides(w.side, bank.ids[split.feature] as Int32Array, bank.vals[split.feature] as Float32Array, start, end, split.value);
+  const counts = markSides(
+    w.side,
+    bank.ids[split.feature] as Int32Array,
+    bank.vals[split.feature] as Float32Array,
+    start,
+    end,
+    split.value,
+  );
   const nLeft = counts[0] as number;
   const nRight = counts[1] as number;
   const nMissing = counts[2] as number;
@@ -415,11 +472,16 @@ export function defaultTrainingThreads(cores = availableParallelism()): number {
 const PARALLEL_MIN_VALUES = 1_000_000;
 
 /** GBDT::fit. Between trees it yields to the event loop. */
-export async function trainGbdt(conf: GbdtConfig, data: TrainingData, options: TrainOptions = {}): Promise<GbdtModel> {
+export async function trainGbdt(
+  conf: GbdtConfig,
+  data: TrainingData,
+  options: TrainOptions = {},
+): Promise<GbdtModel> {
   const n = data.rows;
   const cols = data.features;
   const threads = Math.min(options.threads ?? 1, cols);
-  const pool = threads > 1 && n * cols >= PARALLEL_MIN_VALUES ? await TrainingPool.create(n, cols, threads) : undefined;
+  const pool =
+    threads > 1 && n * cols >= PARALLEL_MIN_VALUES ? await TrainingPool.create(n, cols, threads) : undefined;
   try {
     return await fit(conf, data, pool, options.signal);
   } finally {
@@ -427,7 +489,12 @@ export async function trainGbdt(conf: GbdtConfig, data: TrainingData, options: T
   }
 }
 
-async function fit(conf: GbdtConfig, data: TrainingData, pool: TrainingPool | undefined, signal: AbortSignal | undefined): Promise<GbdtModel> {
+async function fit(
+  conf: GbdtConfig,
+  data: TrainingData,
+  pool: TrainingPool | undefined,
+  signal: AbortSignal | undefined,
+): Promise<GbdtModel> {
   const n = data.rows;
   const cols = data.features;
   const sorted = sortedColumns(data);
@@ -438,7 +505,10 @@ async function fit(conf: GbdtConfig, data: TrainingData, pool: TrainingPool | un
     residual: new Float32Array(n),
     s: target,
     preds: new Float32Array(n).fill(F32_MIN),
-    banks: pool?.banks ?? [makeBank(new ArrayBuffer(n * cols * 8), n, cols), makeBank(new ArrayBuffer(n * cols * 8), n, cols)],
+    banks: pool?.banks ?? [
+      makeBank(new ArrayBuffer(n * cols * 8), n, cols),
+      makeBank(new ArrayBuffer(n * cols * 8), n, cols),
+    ],
     pool,
     scratchSplit: new Float64Array(2),
     side: pool?.side ?? new Uint8Array(n),

@@ -36,14 +36,29 @@ for (;;) {
   const start = params[PARAM_BASE + 1] as number;
   const end = params[PARAM_BASE + 2] as number;
   if (cmd === CMD_SPLIT) {
-    const [sumS, sumSS, sumC, count] = [3, 4, 5, 6].map((k) => params[PARAM_BASE + k] as number) as [number, number, number, number];
+    const [sumS, sumSS, sumC, count] = [3, 4, 5, 6].map((k) => params[PARAM_BASE + k] as number) as [
+      number,
+      number,
+      number,
+      number,
+    ];
     let best = Number.MAX_VALUE;
     let bestValue = 0;
     let bestRank = -1;
     for (let rank = 0; rank < count; rank++) {
       if (!mine(rank, tid, threads)) continue;
       const feature = candidates[rank] as number;
-      featureImpurity(bank.ids[feature]!, bank.vals[feature]!, targets, start, end, sumS, sumSS, sumC, scratch);
+      featureImpurity(
+        bank.ids[feature]!,
+        bank.vals[feature]!,
+        targets,
+        start,
+        end,
+        sumS,
+        sumSS,
+        sumC,
+        scratch,
+      );
       if (best > (scratch[0] as number)) {
         best = scratch[0] as number;
         bestValue = scratch[1] as number;
