@@ -112,3 +112,4 @@ export {
   type TeaclaveClientFiles,
 } from "./teaclave/enclave-info.js";
 export { TeaclaveCompatError, isTeaclaveCompatError, TEACLAVE_ERROR_CODES, type TeaclaveErrorCode } from "./teaclave/errors.js";
+export { loadSignedPolicyDir, POLICY_FILES, type LoadedPolicy } from "./policy/files.js";

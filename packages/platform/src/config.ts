@@ -13,8 +13,10 @@ export interface PlatformConfig {
   readonly frontendPort: number;
   /** Password for the bootstrap `admin` on first start; random (and reported once) when absent. */
   readonly adminPassword?: string;
-  /** Host names and addresses the server certificate is valid for. */
-  readonly tlsHosts: readonly string[];
+  /** Keys of this deployment (simulation root, attestation-service role, auditors); default `<data-dir>/attestation`. */
+  readonly attestationDir?: string;
+  /** Lifetime of the endpoints' RA-TLS certificates (rotated at three quarters of it). */
+  readonly certificateValidityMs: number;
   /** Largest request message (bytes); Teaclave's limit is 4 MiB. */
   readonly maxMessageBytes: number;
   readonly authentication: AuthenticationConfig;
@@ -47,7 +49,7 @@ export function defaultConfig(overrides: Partial<PlatformConfig> & { dataDir: st
     host: "127.0.0.1",
     authPort: DEFAULT_AUTH_PORT,
     frontendPort: DEFAULT_FRONTEND_PORT,
-    tlsHosts: ["localhost", "127.0.0.1", "::1"],
+    certificateValidityMs: 24 * 3600_000,
     maxMessageBytes: 4 * 1024 * 1024,
     authentication: DEFAULT_AUTHENTICATION_CONFIG,
     limits: DEFAULT_MANAGEMENT_LIMITS,

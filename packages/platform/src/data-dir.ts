@@ -1,24 +1,19 @@
-// The data directory: database, platform key, TLS identity, files for clients, and a lock so two
+// The data directory: database, deployment keys, files for clients, fusion data, and a lock so two
 // platforms never share one directory.
-import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PlatformError } from "./errors.js";
 
 export interface DataDir {
   readonly root: string;
   readonly database: string;
-  readonly tlsDir: string;
   readonly clientDir: string;
-  /** 32-byte key sealing the store. */
-  readonly platformKey: Buffer;
+  /** Keys of this deployment (simulation root, attestation-service role, auditors). */
+  readonly attestationDir: string;
   /** Where fusion outputs are kept (ciphertext). */
   readonly fusionDir: string;
   /** Per-task working directories (ciphertext and staged files only). */
   readonly workDir: string;
-  /** The token execution workers present to the scheduler. */
-  readonly workerToken: string;
-  readonly workerTokenPath: string;
   release(): void;
 }
 
@@ -54,35 +49,6 @@ function acquireLock(path: string): void {
   throw new PlatformError("FAILED_PRECONDITION", "could not lock the data directory");
 }
 
-/**
- * The platform key. Until the TEE derives it (attestation backends), it is a random key created on first
- * start and kept next to the database, readable by the owner only.
- */
-function loadOrCreateKey(path: string): Buffer {
-  if (existsSync(path)) {
-    const key = readFileSync(path);
-    if (key.length !== 32) throw new PlatformError("INTERNAL", `${path} is not a 32-byte key`);
-    return key;
-  }
-  const key = randomBytes(32);
-  const fd = openSync(path, "wx", 0o600);
-  writeSync(fd, key);
-  closeSync(fd);
-  return key;
-}
-
-/** A random hex token in a text file (mode 0600), created on first use. */
-export function loadOrCreateToken(path: string): string {
-  if (!existsSync(path)) {
-    const fd = openSync(path, "wx", 0o600);
-    writeSync(fd, `${randomBytes(32).toString("hex")}\n`);
-    closeSync(fd);
-  }
-  const token = readFileSync(path, "utf8").trim();
-  if (!/^[0-9a-f]{64}$/.test(token)) throw new PlatformError("INTERNAL", `${path} does not hold a worker token`);
-  return token;
-}
-
 export function openDataDir(dir: string): DataDir {
   const root = resolve(dir);
   mkdirSync(root, { recursive: true, mode: 0o700 });
@@ -93,17 +59,13 @@ export function openDataDir(dir: string): DataDir {
   const fusionDir = join(root, "fusion");
   const workDir = join(root, "work");
   mkdirSync(fusionDir, { recursive: true, mode: 0o700 });
-  const workerTokenPath = join(root, "worker.token");
   return {
     root,
     fusionDir,
     workDir,
-    workerToken: loadOrCreateToken(workerTokenPath),
-    workerTokenPath,
+    attestationDir: join(root, "attestation"),
     database: join(root, "mesatee.db"),
-    tlsDir: join(root, "tls"),
     clientDir,
-    platformKey: loadOrCreateKey(join(root, "platform.key")),
     release: () => {
       held.delete(lock);
       try {

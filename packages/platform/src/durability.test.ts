@@ -5,7 +5,6 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { common } from "@mesatee/sdk";
-import { openDataDir } from "./data-dir.js";
 import { createSealer } from "./storage/index.js";
 import { ADMIN_PASSWORD, startTestPlatform, USER_PASSWORD } from "./testing/harness.js";
 
@@ -67,6 +66,7 @@ test("a restart keeps every user, file, function, task, queue entry and audit en
   assert.ok(auditAfter > auditBefore, "the audit log kept its entries (and recorded the new calls)");
   assert.equal(await t.platform.audit.verify(), null);
   const dataDir = t.dataDir;
+  const sealingKey = t.platform.deployment.sealingKey;
   await t.stop();
 
   // Nothing secret appears in any file of the database.
@@ -77,10 +77,8 @@ test("a restart keeps every user, file, function, task, queue entry and audit en
   }
 
   // Another platform key cannot open the store.
-  const dir = openDataDir(dataDir);
-  dir.release();
   const wrong = createSealer(Buffer.alloc(32, 1));
-  const right = createSealer(dir.platformKey);
+  const right = createSealer(sealingKey);
   const sealed = right.seal(Buffer.from("x"), "doc:user:d");
   assert.throws(() => wrong.open(sealed, "doc:user:d"), { code: "INTERNAL" });
   // A sealed record moved to another row is refused.

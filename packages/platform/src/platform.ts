@@ -1,10 +1,9 @@
 // All-in-one platform: every service in one process, sharing one store.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { PlatformConfig } from "./config.js";
 import { openDataDir } from "./data-dir.js";
 import { startRpcServer, type RpcServer } from "./server/rpc-server.js";
-import { loadOrCreateIdentity } from "./server/tls.js";
+import { openDeployment, INBOUND, type Deployment } from "./trust/deployment.js";
+import { raTlsPeerVerifier } from "@mesatee/attestation";
 import { AuditLog } from "./services/audit/audit-log.js";
 import { authenticationRoutes } from "./services/authentication/handlers.js";
 import { AuthenticationService } from "./services/authentication/service.js";
@@ -14,19 +13,20 @@ import { ManagementService } from "./services/management/service.js";
 import type { TaskEvents } from "./services/management/tasks.js";
 import { createSealer, createStore, openSqliteBackend, type Store } from "./storage/index.js";
 import { Scheduler } from "./scheduler/scheduler.js";
-import { schedulerRoutes, workerTokenCheck } from "./scheduler/rpc.js";
+import { schedulerRoutes } from "./scheduler/rpc.js";
 import { ExecutionWorker } from "./execution/worker.js";
 import { TaskRunner } from "./execution/runner.js";
 import { FileAgent } from "./file-agent/index.js";
 
 export const ADMIN_ID = "admin";
 
+
 export interface Platform {
   readonly authenticationUrl: string;
   readonly frontendUrl: string;
-  /** The certificate clients pin (PEM), also written to `<data-dir>/client/server-ca.pem`. */
-  readonly serverCertificate: string;
-  readonly serverCertificatePath: string;
+  /** What clients need to verify the platform: the signed policy, auditor keys, Teaclave files. */
+  readonly clientDir: string;
+  readonly deployment: Deployment;
   /** The bootstrap admin password when this start created the account, else null. */
   readonly createdAdminPassword: string | null;
   readonly store: Store;
@@ -36,9 +36,9 @@ export interface Platform {
   readonly scheduler: Scheduler;
   /** The in-process execution worker, when enabled. */
   readonly worker: ExecutionWorker | undefined;
-  /** Internal endpoint for execution workers in other processes, and the token they present. */
+  /** Internal endpoint (mutual RA-TLS) for execution workers in other processes. */
   readonly schedulerUrl: string;
-  readonly workerTokenPath: string;
+  readonly attestationDir: string;
   readonly fusionDir: string;
   close(): Promise<void>;
 }
@@ -50,8 +50,16 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
   let scheduler: Scheduler | undefined;
   let worker: ExecutionWorker | undefined;
   const runners: TaskRunner[] = [];
+  let deployment: Deployment | undefined;
   try {
-    store = createStore(openSqliteBackend(dir.database), createSealer(dir.platformKey));
+    const attestationDir = config.attestationDir ?? dir.attestationDir;
+    deployment = await openDeployment({
+      attestationDir,
+      clientDir: dir.clientDir,
+      certificateValidityMs: config.certificateValidityMs,
+    });
+    const trust = deployment;
+    store = createStore(openSqliteBackend(dir.database), createSealer(deployment.sealingKey));
     const authentication = await AuthenticationService.open(store, config.clock, config.authentication);
     const createdAdminPassword = await authentication.ensureAdmin(ADMIN_ID, config.adminPassword);
     const audit = new AuditLog(store, config.clock);
@@ -59,14 +67,11 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     scheduler = sched;
     const events: TaskEvents = { staged: () => sched.notifyStaged(), canceled: (id) => sched.notifyCanceled(id) };
     const management = new ManagementService(store, config.clock, config.limits, events);
-    const tls = await loadOrCreateIdentity(dir.tlsDir, config.tlsHosts);
-    const serverCertificatePath = join(dir.clientDir, "server-ca.pem");
-    writeFileSync(serverCertificatePath, tls.cert);
-
-    const common = { host: config.host, tls, maxMessageBytes: config.maxMessageBytes };
+    const common = { host: config.host, maxMessageBytes: config.maxMessageBytes };
     servers.push(
       await startRpcServer({
         ...common,
+        security: { mode: "public", certificates: await trust.certificates("authentication", { teaclave: true }) },
         port: config.authPort,
         routes: authenticationRoutes(authentication, new Gateway(authentication, audit, "authentication")),
       }),
@@ -74,6 +79,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     servers.push(
       await startRpcServer({
         ...common,
+        security: { mode: "public", certificates: await trust.certificates("frontend", { teaclave: true }) },
         port: config.frontendPort,
         routes: frontendRoutes(management, audit, new Gateway(authentication, audit, "frontend")),
       }),
@@ -81,8 +87,14 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     servers.push(
       await startRpcServer({
         ...common,
+        security: {
+          mode: "mutual",
+          certificates: await trust.certificates("scheduler"),
+          verifyPeer: raTlsPeerVerifier({ policy: trust.policy }),
+          allowedServices: INBOUND.scheduler ?? [],
+        },
         port: config.schedulerPort,
-        routes: schedulerRoutes(sched, workerTokenCheck(dir.workerToken)),
+        routes: schedulerRoutes(sched),
       }),
     );
     sched.start();
@@ -109,8 +121,8 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     return {
       authenticationUrl: servers[0]!.url,
       frontendUrl: servers[1]!.url,
-      serverCertificate: tls.cert,
-      serverCertificatePath,
+      clientDir: dir.clientDir,
+      deployment: trust,
       createdAdminPassword,
       store: opened,
       authentication,
@@ -119,7 +131,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       scheduler: sched,
       worker,
       schedulerUrl: servers[2]!.url,
-      workerTokenPath: dir.workerTokenPath,
+      attestationDir,
       fusionDir: dir.fusionDir,
       close: () =>
         (closing ??= (async () => {
@@ -127,6 +139,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
           await worker?.stop();
           runners.forEach((r) => r.close());
           await Promise.all(servers.map((s) => s.close()));
+          trust.stop();
           await opened.close();
           dir.release();
         })()),
@@ -136,6 +149,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     await worker?.stop();
     runners.forEach((r) => r.close());
     await Promise.all(servers.map((s) => s.close()));
+    deployment?.stop();
     await store?.close();
     dir.release();
     throw error;

@@ -1,6 +1,7 @@
 // A typed client for every public RPC (Teaclave-compatible wire API), over gRPC on HTTP/2 + TLS.
 import { Code, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { createAttestedConnector, loadSignedPolicyDir, raTlsPeerVerifier, type Policy, type RaTlsPeer } from "@mesatee/attestation";
 import { authentication, common, frontend } from "@mesatee/protocol";
 
 const FINAL = new Set([common.TaskStatus.Finished, common.TaskStatus.Failed, common.TaskStatus.Canceled]);
@@ -14,8 +15,12 @@ export interface ClientOptions {
   readonly authenticationUrl: string;
   /** e.g. https://localhost:7777 */
   readonly frontendUrl: string;
-  /** PEM certificate(s) to trust for the platform's endpoints (the platform's server certificate). */
-  readonly ca: string;
+  /**
+   * The signed policy the platform's services must satisfy: every connection is verified by remote
+   * attestation (the endpoint's RA-TLS certificate) before any request byte is sent. Load it with
+   * `loadSignedPolicyDir(<the platform's client dir>)` or `MesateeClient.fromClientDir`.
+   */
+  readonly policy: Policy;
   /** Wire protocol: gRPC (Teaclave's) or Connect; both run over HTTP/2. */
   readonly protocol?: "grpc" | "connect";
   /** Per-call timeout, milliseconds (default 30 s). */
@@ -36,6 +41,7 @@ export class MesateeClient {
   readonly frontend: FrontendClient;
   private credential: Credential | undefined;
   private readonly sessions: Http2SessionManager[] = [];
+  private readonly peers = new Map<"authentication" | "frontend", () => RaTlsPeer | undefined>();
 
   constructor(private readonly options: ClientOptions) {
     const credentials: Interceptor = (next) => async (req) => {
@@ -46,9 +52,9 @@ export class MesateeClient {
       return next(req);
     };
     this.authentication = typedErrors(
-      createClient(authentication.TeaclaveAuthenticationApi, this.transport(options.authenticationUrl, credentials)),
+      createClient(authentication.TeaclaveAuthenticationApi, this.transport(options.authenticationUrl, credentials, "authentication")),
     );
-    this.frontend = typedErrors(createClient(frontend.TeaclaveFrontend, this.transport(options.frontendUrl, credentials)));
+    this.frontend = typedErrors(createClient(frontend.TeaclaveFrontend, this.transport(options.frontendUrl, credentials, "frontend")));
   }
 
   get userId(): string | undefined {
@@ -92,8 +98,29 @@ export class MesateeClient {
     for (const s of this.sessions) s.abort();
   }
 
-  private transport(baseUrl: string, credentials: Interceptor): Transport {
-    const session = new Http2SessionManager(baseUrl, { idleConnectionTimeoutMs: 15_000 }, { ca: this.options.ca });
+  /** A client trusting the signed policy in a platform's client directory (verified on load). */
+  static fromClientDir(options: Omit<ClientOptions, "policy"> & { clientDir: string }): MesateeClient {
+    const { clientDir, ...rest } = options;
+    return new MesateeClient({ ...rest, policy: loadSignedPolicyDir(clientDir).policy });
+  }
+
+  /** The attested identity of the service behind an endpoint, once connected. */
+  peer(endpoint: "authentication" | "frontend"): RaTlsPeer | undefined {
+    return this.peers.get(endpoint)?.();
+  }
+
+  private transport(baseUrl: string, credentials: Interceptor, service: "authentication" | "frontend"): Transport {
+    const verify = raTlsPeerVerifier({ policy: this.options.policy, service });
+    let verified: RaTlsPeer | undefined;
+    const connector = createAttestedConnector({
+      verifyServer: async (certificate, socket) => (verified = await verify(certificate, socket)),
+    });
+    const session = new Http2SessionManager(
+      baseUrl,
+      { idleConnectionTimeoutMs: 15_000 },
+      { createConnection: connector.createConnection as never },
+    );
+    this.peers.set(service, () => verified);
     this.sessions.push(session);
     const common = {
       baseUrl,

@@ -2,3 +2,4 @@
 export { MesateeClient, type ClientOptions, type Credential, type AuthenticationClient, type FrontendClient } from "./client.js";
 export { MesateeError, ERROR_CODE_HEADER } from "./errors.js";
 export { authentication, frontend, common } from "@mesatee/protocol";
+export { loadSignedPolicyDir, type Policy, type RaTlsPeer } from "@mesatee/attestation";

@@ -1,5 +1,4 @@
 // `mesatee serve <service>`: one service per process.
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { startStandaloneWorker } from "@mesatee/platform";
@@ -18,8 +17,8 @@ export function registerServeCommand(program: Command): void {
     .command("execution")
     .description("run an execution worker that takes tasks from a scheduler")
     .requiredOption("--scheduler <url>", "the scheduler's internal endpoint, e.g. https://127.0.0.1:17780")
-    .requiredOption("--ca <file>", "PEM certificate the scheduler's certificate must chain to")
-    .requiredOption("--token-file <file>", "the platform's worker token (<data-dir>/worker.token)")
+    .requiredOption("--client-dir <dir>", "the deployment's signed policy (the platform's <data-dir>/client)")
+    .requiredOption("--attestation-dir <dir>", "the deployment's keys (the platform's <data-dir>/attestation)")
     .option("--slots <n>", "tasks run at once", positiveInt, 2)
     .option("--work-dir <dir>", "per-task working directories (ciphertext only)", ".mesatee-worker")
     .option("--fusion-dir <dir>", "where fusion outputs are stored (shared with the platform)")
@@ -28,18 +27,18 @@ export function registerServeCommand(program: Command): void {
     .action(
       async (opts: {
         scheduler: string;
-        ca: string;
-        tokenFile: string;
+        clientDir: string;
+        attestationDir: string;
         slots: number;
         workDir: string;
         fusionDir?: string;
         fileRoot: string[];
         heartbeatMs: number;
       }) => {
-        const worker = startStandaloneWorker({
+        const worker = await startStandaloneWorker({
           schedulerUrl: opts.scheduler,
-          ca: readFileSync(opts.ca, "utf8"),
-          token: readFileSync(opts.tokenFile, "utf8").trim(),
+          clientDir: resolve(opts.clientDir),
+          attestationDir: resolve(opts.attestationDir),
           workDir: resolve(opts.workDir),
           fileAgent: {
             fileRoots: opts.fileRoot.map((d) => resolve(d)),

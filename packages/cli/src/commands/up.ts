@@ -43,8 +43,8 @@ export function registerUpCommand(program: Command): void {
       out.write(`MesaTEE is running (data in ${dataDir})\n`);
       out.write(`  authentication API  ${platform.authenticationUrl}\n`);
       out.write(`  frontend API        ${platform.frontendUrl}\n`);
-      out.write(`  clients trust       ${platform.serverCertificatePath}\n`);
-      out.write(`  scheduler (workers) ${platform.schedulerUrl}  token: ${platform.workerTokenPath}\n`);
+      out.write(`  scheduler (workers) ${platform.schedulerUrl} (mutual RA-TLS)\n`);
+      out.write(`  clients verify with ${platform.clientDir} (signed policy; Teaclave: enclave_info.toml, as_root_ca_cert.pem)\n`);
       if (platform.createdAdminPassword !== null) {
         const given = opts.adminPassword ?? process.env.MESATEE_ADMIN_PASSWORD;
         out.write(

@@ -1,5 +1,7 @@
 // An execution worker in its own process, talking to a remote scheduler (`mesatee serve execution`).
+import { loadSignedPolicyDir } from "@mesatee/attestation";
 import { FileAgent, type FileAgentOptions } from "../file-agent/index.js";
+import { openServiceIdentity } from "../trust/deployment.js";
 import { RemoteScheduler } from "../scheduler/rpc.js";
 import { DEFAULT_TASK_LIMITS, MAX_TASK_LIMITS, type TaskLimits } from "./limits.js";
 import { TaskRunner } from "./runner.js";
@@ -7,9 +9,10 @@ import { DEFAULT_WORKER_CONFIG, ExecutionWorker, type WorkerConfig } from "./wor
 
 export interface StandaloneWorkerOptions {
   readonly schedulerUrl: string;
-  /** PEM the scheduler's certificate must chain to. */
-  readonly ca: string;
-  readonly token: string;
+  /** The deployment's keys (the worker's own attestation evidence comes from here in simulation). */
+  readonly attestationDir: string;
+  /** The deployment's signed policy (the platform's `<data-dir>/client`). */
+  readonly clientDir: string;
   readonly workDir: string;
   readonly fileAgent: FileAgentOptions;
   readonly worker?: Partial<WorkerConfig>;
@@ -23,8 +26,10 @@ export interface StandaloneWorker {
   stop(): Promise<void>;
 }
 
-export function startStandaloneWorker(options: StandaloneWorkerOptions): StandaloneWorker {
-  const scheduler = new RemoteScheduler({ url: options.schedulerUrl, ca: options.ca, token: options.token });
+export async function startStandaloneWorker(options: StandaloneWorkerOptions): Promise<StandaloneWorker> {
+  const { policy } = loadSignedPolicyDir(options.clientDir);
+  const identity = await openServiceIdentity({ attestationDir: options.attestationDir, service: "execution" });
+  const scheduler = new RemoteScheduler({ url: options.schedulerUrl, policy, certificates: identity.certificates });
   const runner = new TaskRunner(new FileAgent(options.fileAgent), {
     workDir: options.workDir,
     defaults: options.taskLimits ?? DEFAULT_TASK_LIMITS,
@@ -39,6 +44,7 @@ export function startStandaloneWorker(options: StandaloneWorkerOptions): Standal
       await worker.stop();
       runner.close();
       scheduler.close();
+      identity.certificates.stop();
     },
   };
 }

@@ -138,8 +138,6 @@ async function runClient(
       host(t.platform.authenticationUrl),
       "--frontend",
       host(t.platform.frontendUrl),
-      "--ca",
-      t.platform.serverCertificatePath,
       "--admin-id",
       ADMIN_ID,
       "--admin-password",
@@ -288,10 +286,10 @@ test(
       assert.ok(has("py_data_owner", "register_function: PERMISSION_DENIED: permission denied", false));
 
       // The objects exist in the platform: read back by a Node client as the Python-made users.
-      const dataOwner = new MesateeClient({
+      const dataOwner = MesateeClient.fromClientDir({
         authenticationUrl: t.platform.authenticationUrl,
         frontendUrl: t.platform.frontendUrl,
-        ca: t.platform.serverCertificate,
+        clientDir: t.platform.clientDir,
       });
       try {
         await dataOwner.login("py_data_owner", USER_PASSWORD);

@@ -1,31 +1,32 @@
-// The scheduler over RPC, for execution workers in other processes. Callers prove they are workers of
-// this deployment with a shared worker token until mutual attestation replaces it; the check is the
-// `authorizeWorker` hook, one place.
-import { timingSafeEqual, createHash } from "node:crypto";
+// The scheduler over RPC, for execution workers in other processes. The endpoint is mutual RA-TLS:
+// only peers attested as the `execution` service reach these handlers (the server's allow-list); the
+// handlers check the peer once more, so a misconfigured endpoint cannot serve staged tasks to others.
 import { Code, ConnectError, createClient, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import {
+  createAttestedConnector,
+  raTlsPeerVerifier,
+  type CertificateSource,
+  type Policy,
+} from "@mesatee/attestation";
 import { scheduler as proto } from "@mesatee/protocol";
 import type { StagedTask } from "../domain/tasks.js";
+import { kPeer } from "../server/rpc-server.js";
 import type { Lease, SchedulerApi, TaskOutcome } from "./scheduler.js";
 
 const MAX_WAIT_MS = 30_000;
 const WORKER_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-export function workerTokenCheck(token: string): (ctx: HandlerContext) => void {
-  const expected = createHash("sha256").update(token).digest();
-  return (ctx) => {
-    const given = (ctx.requestHeader.get("authorization") ?? "").replace(/^Bearer /, "");
-    const digest = createHash("sha256").update(given).digest();
-    // Hashing first makes the comparison constant-time whatever the lengths.
-    if (!given || !timingSafeEqual(digest, expected)) throw new ConnectError("not a worker of this platform", Code.Unauthenticated);
-  };
+function authorizeWorker(ctx: HandlerContext): void {
+  if (ctx.values.get(kPeer)?.service !== "execution")
+    throw new ConnectError("only attested execution workers may call the scheduler", Code.PermissionDenied);
 }
 
 function checkWorker(id: string): void {
   if (!WORKER_ID.test(id)) throw new ConnectError("invalid worker id", Code.InvalidArgument);
 }
 
-export function schedulerRoutes(scheduler: SchedulerApi, authorizeWorker: (ctx: HandlerContext) => void) {
+export function schedulerRoutes(scheduler: SchedulerApi) {
   return (router: ConnectRouter) =>
     router.service(proto.Scheduler, {
       async lease(req, ctx) {
@@ -66,9 +67,10 @@ export function schedulerRoutes(scheduler: SchedulerApi, authorizeWorker: (ctx: 
 
 export interface RemoteSchedulerOptions {
   readonly url: string;
-  /** PEM the scheduler's certificate must chain to. */
-  readonly ca: string;
-  readonly token: string;
+  /** The deployment's policy: the scheduler must be attested as the `scheduler` service under it. */
+  readonly policy: Policy;
+  /** This worker's own RA-TLS certificate (service `execution`). */
+  readonly certificates: CertificateSource;
 }
 
 /** A SchedulerApi that talks to a scheduler in another process. */
@@ -77,20 +79,16 @@ export class RemoteScheduler implements SchedulerApi {
   private readonly session: Http2SessionManager;
 
   constructor(options: RemoteSchedulerOptions) {
-    this.session = new Http2SessionManager(options.url, { pingIntervalMs: 5_000 }, { ca: options.ca });
-    this.client = createClient(
-      proto.Scheduler,
-      createGrpcTransport({
-        baseUrl: options.url,
-        sessionManager: this.session,
-        interceptors: [
-          (next) => (req) => {
-            req.header.set("authorization", `Bearer ${options.token}`);
-            return next(req);
-          },
-        ],
-      }),
+    const connector = createAttestedConnector({
+      verifyServer: raTlsPeerVerifier({ policy: options.policy, service: "scheduler" }),
+      certificates: options.certificates,
+    });
+    this.session = new Http2SessionManager(
+      options.url,
+      { pingIntervalMs: 5_000 },
+      { createConnection: connector.createConnection as never },
     );
+    this.client = createClient(proto.Scheduler, createGrpcTransport({ baseUrl: options.url, sessionManager: this.session }));
   }
 
   async lease(worker: string, waitMs: number, signal?: AbortSignal): Promise<Lease | undefined> {

@@ -5,15 +5,31 @@ import type { AddressInfo } from "node:net";
 import { Code, createConnectRouter, createContextKey, createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
-import type { TlsIdentity } from "./tls.js";
+import { createAttestedServer, type CertificateSource, type PeerVerifier, type RaTlsPeer } from "@mesatee/attestation";
 
 /** The client's address, as handlers see it. */
 export const kRemoteAddress = createContextKey<string | undefined>(undefined, { description: "remote address" });
+/** The attested peer (mutual endpoints only). */
+export const kPeer = createContextKey<RaTlsPeer | undefined>(undefined, { description: "attested peer" });
+
+/**
+ * How the endpoint is secured: "public" endpoints present the service's RA-TLS certificate to clients
+ * that present none; "mutual" endpoints also require and verify the caller's RA-TLS certificate and accept
+ * only the listed services.
+ */
+export type EndpointSecurity =
+  | { readonly mode: "public"; readonly certificates: CertificateSource }
+  | {
+      readonly mode: "mutual";
+      readonly certificates: CertificateSource;
+      readonly verifyPeer: PeerVerifier<RaTlsPeer>;
+      readonly allowedServices: readonly string[];
+    };
 
 export interface RpcServerOptions {
   readonly host: string;
   readonly port: number;
-  readonly tls: TlsIdentity;
+  readonly security: EndpointSecurity;
   readonly routes: (router: ConnectRouter) => void;
   /** Largest request message accepted (bytes). */
   readonly maxMessageBytes: number;
@@ -26,11 +42,22 @@ export interface RpcServer {
 }
 
 export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
-  const handler = createHandler(options);
-  const server = http2.createSecureServer(
-    { key: options.tls.key, cert: options.tls.cert, allowHTTP1: true, minVersion: "TLSv1.2" },
+  let peerOf: (target: unknown) => RaTlsPeer | undefined = () => undefined;
+  const handler = createHandler(options, (req) => peerOf(req));
+  const sec = options.security;
+  const attested = createAttestedServer<RaTlsPeer>(
+    sec.mode === "public"
+      ? { mode: "public", certificates: sec.certificates, http2: { allowHTTP1: true } }
+      : {
+          mode: "mutual",
+          certificates: sec.certificates,
+          verifyPeer: sec.verifyPeer,
+          allowedServices: sec.allowedServices,
+        },
     handler,
   );
+  peerOf = (target) => attested.peerOf(target);
+  const server = attested.server;
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (s) => {
     sessions.add(s);
@@ -66,7 +93,10 @@ type NodeResponse = http2.Http2ServerResponse;
  * method answers UNIMPLEMENTED instead of HTTP 404, and a request body that is not valid protobuf answers
  * INVALID_ARGUMENT instead of INTERNAL.
  */
-function createHandler(options: RpcServerOptions): (req: NodeRequest, res: NodeResponse) => void {
+function createHandler(
+  options: RpcServerOptions,
+  peerOf: (req: NodeRequest) => RaTlsPeer | undefined,
+): (req: NodeRequest, res: NodeResponse) => void {
   const router = createConnectRouter({
     readMaxBytes: options.maxMessageBytes,
     writeMaxBytes: 4 * options.maxMessageBytes,
@@ -87,7 +117,7 @@ function createHandler(options: RpcServerOptions): (req: NodeRequest, res: NodeR
       res.end();
       return;
     }
-    const values = createContextValues().set(kRemoteAddress, req.socket.remoteAddress);
+    const values = createContextValues().set(kRemoteAddress, req.socket.remoteAddress).set(kPeer, peerOf(req));
     const uReq = universalRequestFromNodeRequest(req, res, undefined, values);
     uHandler(uReq)
       .then((uRes) => universalResponseToNodeResponse(isGrpc ? correctParseStatus(uRes) : uRes, res))

@@ -47,6 +47,19 @@ export interface TestPlatformOptions {
   readonly dataDir?: string;
 }
 
+/**
+ * One deployment's keys (simulation root, attestation-service role, auditors) shared by every platform a
+ * test process starts: generating RSA keys for each would dominate test time.
+ */
+let sharedAttestationDir: string | undefined;
+function attestationDir(): string {
+  sharedAttestationDir ??= mkdtempSync(join(tmpdir(), "mesatee-attestation-"));
+  return sharedAttestationDir;
+}
+process.once("exit", () => {
+  if (sharedAttestationDir) rmSync(sharedAttestationDir, { recursive: true, force: true });
+});
+
 // Cheap argon2 parameters keep tests fast; the default parameters are tested on their own.
 const FAST_HASHING = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 
@@ -58,6 +71,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     frontendPort: 0,
     schedulerPort: 0,
     adminPassword: ADMIN_PASSWORD,
+    attestationDir: attestationDir(),
     authentication: { ...DEFAULT_AUTHENTICATION_CONFIG, passwordHashing: FAST_HASHING },
     ...(options.clock ? { clock: options.clock } : {}),
     ...options.config,
@@ -69,10 +83,10 @@ async function open(config: PlatformConfig, options: TestPlatformOptions): Promi
   const platform = await startPlatform(config);
   const clients: MesateeClient[] = [];
   const client = () => {
-    const c = new MesateeClient({
+    const c = MesateeClient.fromClientDir({
       authenticationUrl: platform.authenticationUrl,
       frontendUrl: platform.frontendUrl,
-      ca: platform.serverCertificate,
+      clientDir: platform.clientDir,
     });
     clients.push(c);
     return c;

@@ -15,7 +15,8 @@ const crypto = { schema: "aes-gcm-128", key: new Uint8Array(16), iv: new Uint8Ar
 const TAG = new Uint8Array(16).fill(1);
 
 before(async () => {
-  t = await startTestPlatform();
+  // No execution worker: invoked tasks stay Staged, so the state machine is what is observed.
+  t = await startTestPlatform({ config: { inProcessWorker: false } });
   fo = await t.user("fo", "FunctionOwner");
   a = await t.user("a", "DataOwner", "g1");
   b = await t.user("b", "DataOwner", "g2");
