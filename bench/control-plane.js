@@ -41,7 +41,6 @@ const platformPkg = await load("packages/platform/dist/index.js");
 const sdk = await load("packages/sdk/dist/index.js");
 // The echo server uses the platform's own server code, so the only difference is what the handler does.
 const { startRpcServer } = await load("packages/platform/dist/server/rpc-server.js");
-const { createSelfSignedIdentity } = await load("packages/platform/dist/server/tls.js");
 const { DEFAULT_PASSWORD_HASHING } = await load(
   "packages/platform/dist/services/authentication/passwords.js",
 );
@@ -85,13 +84,14 @@ async function serve() {
   const dataDir = mkdtempSync(join(opts.tmp, "mesatee-bench-"));
   const adminPassword = randomBytes(16).toString("hex");
   // No passwordHashing override: the service's defaults (argon2id) apply.
-  const config = platformPkg.defaultConfig({ dataDir, authPort: 0, frontendPort: 0, adminPassword });
+  const config = platformPkg.defaultConfig({ dataDir, authPort: 0, frontendPort: 0, schedulerPort: 0, adminPassword });
   const platform = await platformPkg.startPlatform(config);
-  const echoIdentity = await createSelfSignedIdentity(config.tlsHosts);
+  // The echo server presents an RA-TLS certificate of the same deployment, so clients attest it exactly
+  // as they attest the platform: the comparison isolates the services' own work.
   const echo = await startRpcServer({
     host: config.host,
     port: 0,
-    tls: echoIdentity,
+    security: { mode: "public", certificates: await platform.deployment.certificates("frontend") },
     maxMessageBytes: config.maxMessageBytes,
     routes: (router) =>
       router.rpc(sdk.frontend.TeaclaveFrontend.method.getTask, (req) => echoTask(req.taskId)),
@@ -109,9 +109,8 @@ async function serve() {
     type: "ready",
     authenticationUrl: platform.authenticationUrl,
     frontendUrl: platform.frontendUrl,
-    ca: platform.serverCertificate,
+    clientDir: platform.clientDir,
     echoUrl: echo.url,
-    echoCa: echoIdentity.cert,
     adminId: platformPkg.ADMIN_ID,
     adminPassword,
     passwordHashing: config.authentication.passwordHashing ?? DEFAULT_PASSWORD_HASHING,
@@ -281,10 +280,10 @@ async function main() {
   });
   const clients = [];
   const client = (overrides = {}) => {
-    const c = new sdk.MesateeClient({
+    const c = sdk.MesateeClient.fromClientDir({
       authenticationUrl: server.authenticationUrl,
       frontendUrl: server.frontendUrl,
-      ca: server.ca,
+      clientDir: server.clientDir,
       ...overrides,
     });
     clients.push(c);
@@ -314,11 +313,7 @@ async function main() {
       await functionOwner.login(functionOwnerId, PASSWORD);
       const dataOwner = client();
       // The echo client carries a real credential, so its requests are the same size as the platform's.
-      const echo = client({
-        frontendUrl: server.echoUrl,
-        authenticationUrl: server.echoUrl,
-        ca: server.echoCa,
-      });
+      const echo = client({ frontendUrl: server.echoUrl, authenticationUrl: server.echoUrl });
       echo.setCredential({ id: dataOwnerId, token: await dataOwner.login(dataOwnerId, PASSWORD) });
       workers.push({ index: i, functionOwner, dataOwner, dataOwnerId, echo });
     }
