@@ -4,6 +4,7 @@
 
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { registerAttestCommand } from "./attest.js";
 import {
   AttestationError,
   detectEvidence,
@@ -294,8 +295,8 @@ export function registerAttestationCommands(program: Command, io: CliIo = proces
       io.setExitCode(outcome.ok ? 0 : 1);
     });
 
-  // ---- `mesatee attest HOST:PORT` (RA-TLS handshake with a running service) is registered by the
-  // ---- RA-TLS layer's CLI code here; it is intentionally not implemented in this module.
+  // `mesatee attest HOST:PORT`: an RA-TLS handshake with a running service.
+  registerAttestCommand(program);
 
   const policy = program.command("policy").description("sign and verify verifier policy files");
   policy
