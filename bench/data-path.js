@@ -45,7 +45,7 @@ import { parseArgs, promisify } from "node:util";
 import { Cleanup } from "./execution/cleanup.js";
 import { clientFor } from "./execution/clients.js";
 import { startPlatformProcess } from "./execution/platform-process.js";
-import { MemorySampler } from "./execution/proc-memory.js";
+import { MemorySampler } from "./execution/proc.js";
 import { fixed, markdownTable, ratio } from "./execution/stats.js";
 
 const load = (path) =>

@@ -4,8 +4,8 @@
 // task) by the same clients in the same run.
 //
 //   npx tsc -b packages/platform packages/sdk && node bench/task-latency.js [--concurrency 1,4,16]
-//       [--duration 10] [--slices 2] [--warmup 1] [--poll-ms 2] [--slots N] [--tmp DIR] [--json FILE]
-//       [--server-cpu-prof DIR]
+//       [--duration 10] [--slices 2] [--warmup 1] [--poll-ms 2] [--think-ms 0] [--slots N] [--tmp DIR]
+//       [--json FILE] [--server-cpu-prof DIR]
 //
 // The platform runs in a child process (bench/execution/platform-server.js: `defaultConfig`, so the
 // execution worker runs in process with the platform's default slots unless --slots is given), the clients
@@ -14,6 +14,8 @@
 // every --poll-ms milliseconds after each answer that is not final, until the task is Finished. The
 // latency is CreateTask sent → the GetTask answer that says Finished arrived. The SDK's waitForTask is not
 // used: it sleeps 20 ms, then 40, 80 … between polls, which would measure its schedule, not the platform.
+// --think-ms makes each client pause that long after a task before it creates the next (an open-ish load
+// instead of back-to-back tasks; the pause is not part of the latency, but it is part of tasks/s).
 //
 // Two phases per concurrency level, interleaved in --slices slices so that drifting background load hits
 // both alike; each slice starts with --warmup seconds that are not recorded:
@@ -32,6 +34,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { clientFor } from "./execution/clients.js";
 import { startPlatformProcess } from "./execution/platform-process.js";
+import { cpuOf, machineCpu } from "./execution/proc.js";
 import { fixed, markdownTable, median, ratio, summarize } from "./execution/stats.js";
 
 const sdk = await import(new URL("../packages/sdk/dist/index.js", import.meta.url).href).catch((error) => {
@@ -48,6 +51,7 @@ const { values: opts } = parseArgs({
     slices: { type: "string", default: "2" },
     warmup: { type: "string", default: "1" },
     "poll-ms": { type: "string", default: "2" },
+    "think-ms": { type: "string", default: "0" },
     slots: { type: "string" },
     tmp: { type: "string", default: tmpdir() },
     json: { type: "string" },
@@ -60,10 +64,20 @@ const slices = Number(opts.slices);
 const durationMs = Number(opts.duration) * 1000;
 const warmupMs = Number(opts.warmup) * 1000;
 const pollMs = Number(opts["poll-ms"]);
+const thinkMs = Number(opts["think-ms"]);
 const slots = opts.slots === undefined ? undefined : Number(opts.slots);
 if (levels.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("--concurrency: positive integers");
-if (!Number.isInteger(slices) || slices < 1 || !(durationMs > 0) || !(warmupMs >= 0) || !(pollMs >= 0))
-  throw new Error("--slices a positive integer, --duration > 0, --warmup >= 0, --poll-ms >= 0");
+if (
+  !Number.isInteger(slices) ||
+  slices < 1 ||
+  !(durationMs > 0) ||
+  !(warmupMs >= 0) ||
+  !(pollMs >= 0) ||
+  !(thinkMs >= 0)
+)
+  throw new Error(
+    "--slices a positive integer, --duration > 0, --warmup >= 0, --poll-ms and --think-ms >= 0",
+  );
 if (slots !== undefined && (!Number.isInteger(slots) || slots < 1))
   throw new Error("--slots: a positive integer");
 
@@ -102,6 +116,7 @@ async function runTask(w) {
     r?.case === "Ok" &&
     Buffer.from(r.value.returnValue).toString("utf8") === message;
   const failure = ok ? undefined : r?.case === "Err" ? r.value.reason : `status ${TaskStatus[task.status]}`;
+  if (thinkMs > 0) await sleep(thinkMs);
   return { taskId, t0, created, invoked, seen, polls, ok, failure };
 }
 
@@ -133,6 +148,30 @@ async function runSlice(workers, step, sliceMs) {
   );
   return { measured, all, seconds: sliceMs / 1000 };
 }
+
+/**
+ * CPU time spent while `fn` runs: by the platform process, by its child processes that exited meanwhile
+ * (the isolates: each runs one task, then exits), by this process (the clients), and by the whole machine.
+ */
+async function measureCpu(platformPid, fn) {
+  const before = { platform: cpuOf(platformPid), client: process.cpuUsage(), machine: machineCpu() };
+  const result = await fn();
+  const platform = cpuOf(platformPid);
+  const client = process.cpuUsage(before.client);
+  const machine = machineCpu();
+  return {
+    result,
+    cpu: {
+      platformMs: platform.selfMs - before.platform.selfMs,
+      isolatesMs: platform.childrenMs - before.platform.childrenMs,
+      clientMs: (client.user + client.system) / 1000,
+      machineBusyMs: machine.busyMs - before.machine.busyMs,
+      machineTotalMs: machine.totalMs - before.machine.totalMs,
+    },
+  };
+}
+
+const addCpu = (a, b) => Object.fromEntries(Object.keys(b).map((k) => [k, (a?.[k] ?? 0) + b[k]]));
 
 // ---------------------------------------------------------------------------------------------------------
 // Breakdown from the platform's probes
@@ -221,7 +260,8 @@ async function main() {
         `All-in-one platform in a child process, worker slots ${platform.slots}${slots === undefined ? " (the platform's default)" : ""}; ` +
           `clients in this process. Data directory under ${opts.tmp}.`,
         `Per level: ${opts.duration} s measured per phase in ${slices} slice(s), interleaved, each after ${opts.warmup} s of warmup. ` +
-          `Latency: CreateTask sent → GetTask answer "Finished" received, polling GetTask every ${pollMs} ms.`,
+          `Latency: CreateTask sent → GetTask answer "Finished" received, polling GetTask every ${pollMs} ms` +
+          (thinkMs > 0 ? `; each client pauses ${thinkMs} ms between tasks.` : "; tasks back to back."),
         `Platform timing probes: ${platform.probes.join(", ")}.`,
         "",
       ].join("\n"),
@@ -234,8 +274,14 @@ async function main() {
       const calls = [];
       let taskSeconds = 0;
       let callSeconds = 0;
+      let cpu;
+      let tasksRun = 0;
       for (let i = 0; i < slices; i++) {
-        const t = await runSlice(active, runTask, durationMs / slices);
+        const { result: t, cpu: sliceCpu } = await measureCpu(platform.pid, () =>
+          runSlice(active, runTask, durationMs / slices),
+        );
+        cpu = addCpu(cpu, sliceCpu);
+        tasksRun += t.all.length;
         const traces = await platform.traces(t.all.map((x) => x.taskId));
         for (const task of t.measured) task.trace = traces[task.taskId];
         tasks.push(...t.measured);
@@ -260,6 +306,7 @@ async function main() {
         failures: [...new Set(failed.map((t) => t.failure))],
         polls,
         parts,
+        cpu: { ...cpu, tasks: tasksRun },
       });
       report(results.at(-1));
     }
@@ -282,7 +329,7 @@ async function main() {
   }
 }
 
-function report({ level, task, reference, failed, failures, polls, parts }) {
+function report({ level, task, reference, failed, failures, polls, parts, cpu }) {
   console.log(`### ${level} concurrent client${level === 1 ? "" : "s"}\n`);
   console.log(
     markdownTable(
@@ -321,6 +368,15 @@ function report({ level, task, reference, failed, failures, polls, parts }) {
       [parts.steps.map(([, ms]) => fixed(ms, 2))],
       new Set(parts.steps.map((_, i) => i)),
     ),
+  );
+  const perTask = (ms) => fixed(ms / Math.max(1, cpu.tasks), 1);
+  const ours = cpu.platformMs + cpu.isolatesMs + cpu.clientMs;
+  const share = (ms) => `${fixed((100 * ms) / cpu.machineTotalMs, 0)} %`;
+  console.log(
+    `\nCPU per task (task phase, ${cpu.tasks} tasks including warmup): platform process ${perTask(cpu.platformMs)} ms, ` +
+      `isolates ${perTask(cpu.isolatesMs)} ms, clients ${perTask(cpu.clientMs)} ms. ` +
+      `Machine (${cpus().length} cores) busy ${share(cpu.machineBusyMs)} of the time: this benchmark ${share(ours)}, ` +
+      `other processes ${share(Math.max(0, cpu.machineBusyMs - ours))}.`,
   );
   console.log("");
 }

@@ -1,6 +1,7 @@
-// Memory of a process and of its child processes, from /proc (Linux). VmHWM is the kernel's own peak of the
-// resident set, so a sampler that wakes every few tens of milliseconds still sees a peak it slept through,
-// as long as it reads the process before it exits.
+// Memory and CPU time of a process and of its child processes, from /proc (Linux). VmHWM is the kernel's
+// own peak of the resident set, so a sampler that wakes every few tens of milliseconds still sees a peak it
+// slept through, as long as it reads the process before it exits.
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { clearInterval, setInterval } from "node:timers";
 
@@ -82,4 +83,48 @@ export class MemorySampler {
       childrenSeen: children.length,
     };
   }
+}
+
+let ticksPerSecond;
+function clockTicks() {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/**
+ * CPU time of `pid` (user + system, ms) and of its children that have exited and been waited for
+ * (cutime + cstime); undefined once the process is gone. Resolution: one clock tick (usually 10 ms).
+ */
+export function cpuOf(pid) {
+  let stat;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ms = (i) => (Number(fields[i]) * 1000) / clockTicks();
+  // utime, stime, cutime, cstime are fields 14-17 of stat(5), i.e. 11-14 after the name and state.
+  return { selfMs: ms(11) + ms(12), childrenMs: ms(13) + ms(14) };
+}
+
+/** Busy and total CPU time of the whole machine (all cores) since boot, ms, from /proc/stat. */
+export function machineCpu() {
+  const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0];
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest time is already in user)
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  const toMs = (ticks) => (ticks * 1000) / clockTicks();
+  return { busyMs: toMs(busy), totalMs: toMs(busy + idle + iowait) };
 }
