@@ -45,8 +45,8 @@ import { parseArgs, promisify } from "node:util";
 import { Cleanup } from "./execution/cleanup.js";
 import { clientFor } from "./execution/clients.js";
 import { startPlatformProcess } from "./execution/platform-process.js";
-import { MemorySampler } from "./execution/proc.js";
-import { fixed, markdownTable, ratio } from "./execution/stats.js";
+import { cpuSince, MemorySampler } from "./execution/proc.js";
+import { fixed, markdownTable, median, ratio } from "./execution/stats.js";
 
 const load = (path) =>
   import(new URL(path, new URL("..", import.meta.url)).href).catch((error) => {
@@ -153,6 +153,8 @@ async function reference(dir, url, uploadUrl, fileCrypto) {
   const plain = join(dir, "reference.plain");
   const out = join(dir, "reference.out");
   const { key, iv } = ctrParameters(fileCrypto);
+  // curl and openssl are this process's children: their time is in its children's time once they exit.
+  const cpu = cpuSince([process.pid]);
   try {
     const [, download] = await timed(() => exec("curl", ["-s", "-f", "-o", enc, url]));
     if (statSync(enc).size < size) throw new Error("curl downloaded fewer bytes than the ciphertext has");
@@ -163,7 +165,7 @@ async function reference(dir, url, uploadUrl, fileCrypto) {
       exec("openssl", ["enc", "-e", "-aes-128-ctr", "-K", key, "-iv", iv, "-in", plain, "-out", out]),
     );
     const [, upload] = await timed(() => exec("curl", ["-s", "-f", "-T", out, uploadUrl]));
-    return { download, decrypt, encrypt, upload };
+    return { download, decrypt, encrypt, upload, cpu: cpu() };
   } finally {
     for (const p of [enc, plain, out]) rmSync(p, { force: true });
   }
@@ -224,6 +226,7 @@ async function platformRun(cleanup, files, schema, input) {
 
     await platform.resetMemory();
     const sampler = new MemorySampler(platform.pid, sampleMs);
+    const cpu = cpuSince([platform.pid, process.pid]);
     const t0 = performance.now();
     await owner.frontend.invokeTask({ taskId });
     let task;
@@ -233,6 +236,7 @@ async function platformRun(cleanup, files, schema, input) {
       await sleep(10);
     }
     const elapsed = performance.now() - t0;
+    const load = cpu();
     const memory = sampler.stop();
     const own = await platform.memory();
     const trace = (await platform.traces([taskId]))[taskId] ?? {};
@@ -243,7 +247,7 @@ async function platformRun(cleanup, files, schema, input) {
       );
     const returned = Buffer.from(r.value.returnValue).toString("utf8");
     if (returned !== String(size)) throw new Error(`builtin-copy reports ${returned} bytes, not ${size}`);
-    return { elapsed, memory, own, trace, output, tag: r.value.tagsMap.output };
+    return { elapsed, load, memory, own, trace, output, tag: r.value.tagsMap.output };
   } finally {
     clients.forEach((c) => c.close());
     await platform.stop();
@@ -356,6 +360,8 @@ async function main() {
   }
 }
 
+const fullReferenceMs = (r) => r.download + r.decrypt + r.encrypt + r.upload;
+
 function report(results) {
   const throughput = markdownTable(
     [
@@ -373,7 +379,7 @@ function report(results) {
     ],
     results.map(({ schema, run, reference: ref, platform: p }) => {
       const refMs = ref.download + ref.decrypt;
-      const fullMs = refMs + ref.encrypt + ref.upload;
+      const fullMs = fullReferenceMs(ref);
       return [
         schema,
         run,
@@ -390,20 +396,80 @@ function report(results) {
     }),
     new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
   );
+  const others = (load) => `${fixed((100 * load.othersMs) / load.totalMs, 0)} %`;
   const stepNames = Object.keys(results[0]?.steps ?? {});
   const steps = markdownTable(
-    ["schema", "run", ...stepNames.map((s) => `${s} s`)],
-    results.map(({ schema, run, steps: s }) => [schema, run, ...stepNames.map((k) => fixed(s[k] / 1000, 2))]),
-    new Set(stepNames.map((_, i) => i + 2).concat([1])),
+    ["schema", "run", ...stepNames.map((s) => `${s} s`), "machine CPU used by other processes"],
+    results.map(({ schema, run, steps: s, platform: p }) => [
+      schema,
+      run,
+      ...stepNames.map((k) => fixed(s[k] / 1000, 2)),
+      others(p.load),
+    ]),
+    new Set(stepNames.map((_, i) => i + 2).concat([1, stepNames.length + 2])),
   );
   const refSteps = markdownTable(
-    ["schema", "run", "curl GET s", "openssl dec s", "openssl enc s", "curl PUT s"],
+    [
+      "schema",
+      "run",
+      "curl GET s",
+      "openssl dec s",
+      "openssl enc s",
+      "curl PUT s",
+      "machine CPU used by other processes",
+    ],
     results.map(({ schema, run, reference: r }) => [
       schema,
       run,
       ...[r.download, r.decrypt, r.encrypt, r.upload].map((ms) => fixed(ms / 1000, 2)),
+      others(r.cpu),
     ]),
-    new Set([1, 2, 3, 4, 5]),
+    new Set([1, 2, 3, 4, 5, 6]),
+  );
+  const bySchema = schemas.map((schema) => {
+    const rs = results.filter((r) => r.schema === schema);
+    const med = (f) => median(rs.map(f));
+    return [
+      schema,
+      rs.length,
+      fixed(
+        med((r) => mibPerSecond(r.platform.elapsed)),
+        0,
+      ),
+      fixed(
+        med((r) => mibPerSecond(r.reference.download + r.reference.decrypt)),
+        0,
+      ),
+      `${fixed(
+        med((r) => (r.reference.download + r.reference.decrypt) / r.platform.elapsed),
+        2,
+      )}×`,
+      fixed(
+        med((r) => mibPerSecond(fullReferenceMs(r.reference))),
+        0,
+      ),
+      `${fixed(
+        med((r) => fullReferenceMs(r.reference) / r.platform.elapsed),
+        2,
+      )}×`,
+      fixed(Math.max(...rs.map((r) => r.platform.memory.hwmMiB)), 0),
+      fixed(Math.max(...rs.map((r) => r.platform.memory.childHwmMiB).filter(Number.isFinite)), 0),
+    ];
+  });
+  const summary = markdownTable(
+    [
+      "schema",
+      "runs",
+      "platform MiB/s",
+      "reference MiB/s",
+      "platform / reference",
+      "full reference MiB/s",
+      "platform / full reference",
+      "platform VmHWM MiB (max)",
+      "isolate VmHWM MiB (max)",
+    ],
+    bySchema,
+    new Set([1, 2, 3, 4, 5, 6, 7, 8]),
   );
   return [
     `${sizeMiB} MiB through builtin-copy (platform: InvokeTask sent → Finished seen):\n`,
@@ -412,6 +478,7 @@ function report(results) {
     steps,
     "\nThe reference's steps:\n",
     refSteps,
+    ...(runs > 1 ? [`\nMedians over ${runs} runs (ratios: median of each run's ratio):\n`, summary] : []),
     "",
   ].join("\n");
 }

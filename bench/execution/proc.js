@@ -128,3 +128,30 @@ export function machineCpu() {
   const toMs = (ticks) => (ticks * 1000) / clockTicks();
   return { busyMs: toMs(busy), totalMs: toMs(busy + idle + iowait) };
 }
+
+/**
+ * Starts measuring CPU time: call the returned function to get, since then, the whole machine's busy and
+ * total time and the time of `pids` (each process with its exited children), all in ms. `others` is the
+ * machine's busy time not spent by those processes: load from outside the benchmark.
+ */
+export function cpuSince(pids) {
+  const snapshot = () => ({
+    machine: machineCpu(),
+    ours: pids.reduce((sum, pid) => {
+      const c = cpuOf(pid);
+      return sum + (c ? c.selfMs + c.childrenMs : 0);
+    }, 0),
+  });
+  const before = snapshot();
+  return () => {
+    const after = snapshot();
+    const busyMs = after.machine.busyMs - before.machine.busyMs;
+    const oursMs = after.ours - before.ours;
+    return {
+      busyMs,
+      totalMs: after.machine.totalMs - before.machine.totalMs,
+      oursMs,
+      othersMs: Math.max(0, busyMs - oursMs),
+    };
+  };
+}
