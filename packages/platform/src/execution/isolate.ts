@@ -1,9 +1,20 @@
 // Runs a function in its own child process with a wall-clock limit and a memory limit; cancel stops it in
-// place (the process is killed; the worker and its other tasks carry on). A small pool of idle processes,
-// each used for one task only, hides the start-up time.
-import { fork, type ChildProcess } from "node:child_process";
+// place (the process is killed; the worker and its other tasks carry on). Pools of idle processes, each
+// used for one task only, hide the start-up time: built-in isolates are always kept ready; an isolate
+// for user functions preloads its family's runtime (QuickJS, Pyodide) before it is handed a task, and
+// those are kept ready once the family has been used (or from the start, when configured).
+//
+// User functions run in sandboxed isolates (@mesatee/executors, sandbox/launch.ts). Such an isolate
+// never sees a staged file or the staging key: this side streams the inputs' plaintext to it, receives
+// the outputs and encrypts them to staging, and checks everything it sends against the task's limits.
+import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import type { Writable } from "node:stream";
+import { DEFAULT_EXECUTOR_LIMITS, isUserFamily, permissionFlags, sandboxPlan, type ExecutorLimits, type UserFamily } from "@mesatee/executors";
+import type { ExecutorFamily } from "../domain/functions.js";
 import type { IsolateInput, IsolateResult } from "./protocol.js";
+import { createStaged, openStaged } from "./staging.js";
 
 export type IsolateOutcome = IsolateResult | { readonly ok: false; readonly reason: string; readonly log: string[]; readonly canceled?: true };
 
@@ -13,17 +24,72 @@ export interface IsolateLimits {
   readonly memoryMb: number;
 }
 
-const MAIN = new URL("./isolate-main.js", import.meta.url);
-const MEMORY_CHECK_MS = 50;
+export interface IsolatePoolOptions {
+  /**
+   * Idle isolates kept per executor family. Built-in: `size`. A user-function family not listed keeps
+   * none until its first task, then `size`.
+   */
+  readonly warm?: Partial<Record<ExecutorFamily, number>>;
+  /** Give user-function isolates a network namespace (and, as root, an unprivileged user) where possible. */
+  readonly namespaces?: boolean;
+  /** Largest return value of a user function, bytes. */
+  readonly maxResultBytes?: number;
+  /** Largest input a user function may read, bytes (it holds its inputs in memory). */
+  readonly maxInputBytes?: number;
+}
 
-function spawnIsolate(memoryMb: number): ChildProcess {
-  return fork(MAIN, [], {
-    execArgv: [`--max-old-space-size=${memoryMb}`, "--disallow-code-generation-from-strings"],
+/** Parent → sandboxed isolate. */
+export type SandboxMessage =
+  | { readonly kind: "preload"; readonly snapshot?: Uint8Array; readonly makeSnapshot: boolean }
+  | {
+      readonly kind: "task";
+      readonly functionName: string;
+      readonly payload: Uint8Array;
+      readonly args: Readonly<Record<string, unknown>>;
+      readonly inputs: string[];
+      readonly outputs: string[];
+      readonly limits: ExecutorLimits;
+    }
+  | { readonly kind: "input"; readonly name: string; readonly chunk: Uint8Array }
+  | { readonly kind: "input-end"; readonly name: string; readonly tooLarge: boolean }
+  | { readonly kind: "ack" };
+
+/** Sandboxed isolate → parent. */
+export type SandboxReply =
+  | { readonly kind: "snapshot"; readonly snapshot: Uint8Array | null }
+  | { readonly kind: "ready" }
+  | { readonly kind: "output"; readonly name: string; readonly chunk: Uint8Array }
+  | { readonly kind: "output-end"; readonly name: string }
+  | { readonly kind: "result"; readonly ok: true; readonly returnValue: string; readonly log: string[] }
+  | { readonly kind: "result"; readonly ok: false; readonly reason: string; readonly log: string[] };
+
+const MAIN = new URL("./isolate-main.js", import.meta.url);
+const MAIN_PATH = fileURLToPath(MAIN);
+const MEMORY_CHECK_MS = 50;
+/** How long a user-function isolate may take to load its runtime (not counted in the task's time limit). */
+const STARTUP_TIMEOUT_MS = 120_000;
+const INPUT_CHUNK = 1 << 20;
+
+function spawnBuiltinIsolate(memoryMb: number): ChildProcess {
+  return spawn(process.execPath, [`--max-old-space-size=${memoryMb}`, "--disallow-code-generation-from-strings", MAIN_PATH, "builtin"], {
     // The function gets no environment and no terminal; stderr is kept to recognize crashes.
     env: {},
     stdio: ["ignore", "ignore", "pipe", "ipc"],
     serialization: "advanced",
   });
+}
+
+async function spawnSandboxedIsolate(family: UserFamily, memoryMb: number, namespaces: boolean): Promise<ChildProcess> {
+  const plan = await sandboxPlan(MAIN_PATH, { namespaces });
+  const node = [
+    `--max-old-space-size=${memoryMb}`,
+    "--disallow-code-generation-from-strings",
+    ...permissionFlags(plan.readPaths),
+    MAIN_PATH,
+    family,
+  ];
+  const [command, ...args] = [...plan.wrapper, process.execPath, ...node];
+  return spawn(command!, args, { env: {}, stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "advanced" });
 }
 
 /** Resident set size of a process in MiB, from /proc (Linux); undefined where unavailable. */
@@ -36,29 +102,60 @@ async function rssMb(pid: number): Promise<number | undefined> {
   }
 }
 
+// One Pyodide snapshot per worker process, made by the first Python isolate before its task arrives.
+let pythonSnapshot: Uint8Array | undefined;
+let pythonSnapshotMaker: ChildProcess | undefined;
+
+interface Sandboxed {
+  readonly child: ChildProcess;
+  /** Resolves when the runtime is loaded; rejects if the isolate died first. */
+  readonly ready: Promise<void>;
+}
+
+function isolated(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+/** Lets an idle isolate exist without keeping its parent alive. */
+function unrefIdle(child: ChildProcess): void {
+  child.stderr?.resume();
+  child.unref();
+  child.channel?.unref();
+  (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+}
+
 export class IsolatePool {
   private readonly idle: ChildProcess[] = [];
+  private readonly idleSandboxed = new Map<UserFamily, Sandboxed[]>();
+  private readonly starting = new Map<UserFamily, number>();
+  private readonly warm: Map<ExecutorFamily, number>;
+  private readonly namespaces: boolean;
+  private readonly maxResultBytes: number;
+  private readonly maxInputBytes: number;
   private closed = false;
 
   constructor(
     private readonly size: number,
     private readonly defaultMemoryMb: number,
+    options: IsolatePoolOptions = {},
   ) {
+    this.warm = new Map(Object.entries(options.warm ?? {}) as Array<[ExecutorFamily, number]>);
+    this.namespaces = options.namespaces ?? true;
+    this.maxResultBytes = options.maxResultBytes ?? DEFAULT_EXECUTOR_LIMITS.maxResultBytes;
+    this.maxInputBytes = options.maxInputBytes ?? DEFAULT_EXECUTOR_LIMITS.maxInputBytes;
     this.refill();
+    for (const family of this.warm.keys()) if (isUserFamily(family)) this.refillSandboxed(family);
   }
 
   private refill(): void {
-    while (!this.closed && this.idle.length < this.size) {
-      const child = spawnIsolate(this.defaultMemoryMb);
+    const want = this.warm.get("builtin") ?? this.size;
+    while (!this.closed && this.idle.length < want) {
+      const child = spawnBuiltinIsolate(this.defaultMemoryMb);
       child.once("exit", () => {
         const i = this.idle.indexOf(child);
         if (i >= 0) this.idle.splice(i, 1);
       });
-      child.stderr?.resume();
-      // An idle isolate must not keep its parent alive.
-      child.unref();
-      child.channel?.unref();
-      (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+      unrefIdle(child);
       this.idle.push(child);
     }
   }
@@ -67,14 +164,138 @@ export class IsolatePool {
     if (memoryMb === this.defaultMemoryMb) {
       const child = this.idle.shift();
       this.refill();
-      if (child && child.exitCode === null && child.signalCode === null) return child;
+      if (child && isolated(child)) return child;
     }
-    return spawnIsolate(memoryMb);
+    return spawnBuiltinIsolate(memoryMb);
+  }
+
+  /** Starts a sandboxed isolate and its preload; the python snapshot is made once and then shared. */
+  private async startSandboxed(family: UserFamily, memoryMb: number): Promise<Sandboxed> {
+    const child = await spawnSandboxedIsolate(family, memoryMb, this.namespaces);
+    child.stderr?.resume();
+    let makeSnapshot = false;
+    if (family === "python" && !pythonSnapshot && !pythonSnapshotMaker) {
+      pythonSnapshotMaker = child;
+      makeSnapshot = true;
+    }
+    const ready = new Promise<void>((resolve, reject) => {
+      let first = true;
+      const onMessage = (m: SandboxReply) => {
+        const wasFirst = first;
+        first = false;
+        if (m?.kind === "snapshot") {
+          // Accepted only as the first message of the isolate asked to make it: nothing sent later can
+          // replace the interpreter image every later Python task starts from.
+          if (wasFirst && makeSnapshot && m.snapshot instanceof Uint8Array) pythonSnapshot ??= m.snapshot;
+          return;
+        }
+        if (m?.kind === "ready") {
+          child.off("message", onMessage);
+          resolve();
+        }
+      };
+      child.on("message", onMessage);
+      child.once("exit", () => {
+        if (pythonSnapshotMaker === child) pythonSnapshotMaker = undefined;
+        reject(new Error("the isolate exited while loading"));
+      });
+    });
+    ready.catch(() => {});
+    ready.then(() => {
+      if (pythonSnapshotMaker === child) pythonSnapshotMaker = undefined;
+    }, () => {});
+    const preload: SandboxMessage = { kind: "preload", makeSnapshot, ...(pythonSnapshot && family === "python" ? { snapshot: pythonSnapshot } : {}) };
+    child.send(preload);
+    return { child, ready };
+  }
+
+  private refillSandboxed(family: UserFamily): void {
+    const want = this.warm.get(family) ?? 0;
+    const idle = this.idleSandboxed.get(family) ?? [];
+    this.idleSandboxed.set(family, idle);
+    while (!this.closed && idle.length + (this.starting.get(family) ?? 0) < want) {
+      this.starting.set(family, (this.starting.get(family) ?? 0) + 1);
+      void this.startSandboxed(family, this.defaultMemoryMb).then(
+        (s) => {
+          this.starting.set(family, (this.starting.get(family) ?? 1) - 1);
+          if (this.closed) return void s.child.kill("SIGKILL");
+          s.child.once("exit", () => {
+            const i = idle.indexOf(s);
+            if (i >= 0) idle.splice(i, 1);
+          });
+          unrefIdle(s.child);
+          idle.push(s);
+        },
+        () => this.starting.set(family, (this.starting.get(family) ?? 1) - 1),
+      );
+    }
+  }
+
+  private async takeSandboxed(family: UserFamily, memoryMb: number): Promise<Sandboxed> {
+    // The first task of a family turns on warm isolates for it.
+    if (!this.warm.has(family)) this.warm.set(family, this.size);
+    let taken: Sandboxed | undefined;
+    if (memoryMb === this.defaultMemoryMb) {
+      const idle = this.idleSandboxed.get(family) ?? [];
+      while (!taken && idle.length > 0) {
+        const s = idle.shift()!;
+        if (isolated(s.child)) taken = s;
+      }
+    }
+    taken ??= await this.startSandboxed(family, memoryMb);
+    this.refillSandboxed(family);
+    return taken;
   }
 
   async run(input: IsolateInput, limits: IsolateLimits, signal: AbortSignal): Promise<IsolateOutcome> {
     if (signal.aborted) return { ok: false, reason: "canceled", log: [], canceled: true };
+    if (isUserFamily(input.family)) {
+      const isolate = await this.takeSandboxed(input.family, limits.memoryMb);
+      const notStarted = await this.started(isolate, signal);
+      if (notStarted) return notStarted;
+      return this.supervise(isolate.child, limits, signal, (finish, kill) => this.serveSandboxed(isolate, input, limits, finish, kill));
+    }
     const child = this.take(limits.memoryMb);
+    return this.supervise(child, limits, signal, (finish) => {
+      child.once("message", (result: IsolateResult) => finish(result));
+      child.send(input);
+    });
+  }
+
+  /**
+   * Waits until a user-function isolate has loaded its runtime, so that the task's time limit measures
+   * the function and not the start-up; undefined when it is ready.
+   */
+  private async started(isolate: Sandboxed, signal: AbortSignal): Promise<IsolateOutcome | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const outcome = await Promise.race([
+      isolate.ready.then(
+        () => undefined,
+        (): IsolateOutcome => ({ ok: false, reason: "the function's isolate failed to start", log: [] }),
+      ),
+      new Promise<IsolateOutcome>((resolve) => {
+        timer = setTimeout(() => resolve({ ok: false, reason: "the function's isolate did not start in time", log: [] }), STARTUP_TIMEOUT_MS);
+        onAbort = () => resolve({ ok: false, reason: "canceled", log: [], canceled: true });
+        signal.addEventListener("abort", onAbort, { once: true });
+      }),
+    ]);
+    clearTimeout(timer);
+    signal.removeEventListener("abort", onAbort!);
+    if (outcome) isolate.child.kill("SIGKILL");
+    return outcome;
+  }
+
+  /**
+   * Watches an isolate running one task: the wall-clock limit, resident memory and cancel kill it;
+   * `start` sends the task and calls `finish` with the isolate's outcome.
+   */
+  private supervise(
+    child: ChildProcess,
+    limits: IsolateLimits,
+    signal: AbortSignal,
+    start: (finish: (outcome: IsolateOutcome) => void, fail: (reason: string) => void) => void,
+  ): Promise<IsolateOutcome> {
     child.ref();
     child.channel?.ref();
     let stderr = "";
@@ -84,7 +305,7 @@ export class IsolatePool {
     });
     return new Promise<IsolateOutcome>((resolve) => {
       let settled = false;
-      let killedFor: "time" | "memory" | "cancel" | undefined;
+      let killedFor: "time" | "memory" | "cancel" | { reason: string } | undefined;
       const finish = (outcome: IsolateOutcome) => {
         if (settled) return;
         settled = true;
@@ -94,7 +315,7 @@ export class IsolatePool {
         if (child.exitCode === null) child.kill("SIGKILL");
         resolve(outcome);
       };
-      const kill = (why: "time" | "memory" | "cancel") => {
+      const kill = (why: "time" | "memory" | "cancel" | { reason: string }) => {
         killedFor ??= why;
         child.kill("SIGKILL");
       };
@@ -107,21 +328,131 @@ export class IsolatePool {
       }, MEMORY_CHECK_MS);
       const onAbort = () => kill("cancel");
       signal.addEventListener("abort", onAbort, { once: true });
-      child.once("message", (result: IsolateResult) => finish(result));
       child.once("error", (error) => finish({ ok: false, reason: `the function's process failed: ${error.message}`, log: [] }));
       child.once("exit", (code, sig) => {
         if (killedFor === "cancel") return finish({ ok: false, reason: "canceled", log: [], canceled: true });
         if (killedFor === "time") return finish({ ok: false, reason: `time limit exceeded (${limits.timeoutMs} ms)`, log: [] });
         if (killedFor === "memory" || /heap out of memory|Allocation failed/i.test(stderr))
           return finish({ ok: false, reason: `memory limit exceeded (${limits.memoryMb} MiB)`, log: [] });
+        if (typeof killedFor === "object") return finish({ ok: false, reason: killedFor.reason, log: [] });
         finish({ ok: false, reason: `the function crashed (${sig ?? `exit code ${code}`})`, log: [] });
       });
-      child.send(input);
+      start(finish, (reason) => kill({ reason }));
+    });
+  }
+
+  /** Feeds a sandboxed isolate its task and inputs, and stages the outputs it sends back. */
+  private serveSandboxed(
+    isolate: Sandboxed,
+    input: IsolateInput,
+    limits: IsolateLimits,
+    finish: (outcome: IsolateOutcome) => void,
+    fail: (reason: string) => void,
+  ): void {
+    const { child } = isolate;
+    const key = Buffer.from(input.stagingKey, "hex");
+    const executorLimits: ExecutorLimits = {
+      timeoutMs: limits.timeoutMs,
+      memoryMb: limits.memoryMb,
+      maxOutputBytes: input.maxOutputBytes,
+      maxInputBytes: this.maxInputBytes,
+      maxResultBytes: this.maxResultBytes,
+      maxLogLines: input.maxLogLines,
+      maxLogLineBytes: input.maxLogLineBytes,
+    };
+    const outputs = new Map<string, { stream: Writable; done: Promise<unknown>; bytes: number; ended: boolean }>();
+    const staged = (name: string) => {
+      let out = outputs.get(name);
+      if (!out) {
+        const s = createStaged(input.outputs[name]!, key);
+        s.done.catch(() => {});
+        out = { ...s, bytes: 0, ended: false };
+        outputs.set(name, out);
+      }
+      return out;
+    };
+    const invalid = (what: string) => fail(`the function's isolate broke its protocol (${what})`);
+    const sendChecked = (m: SandboxMessage) =>
+      new Promise<void>((resolve, reject) => {
+        if (!child.connected) return reject(new Error("the isolate is gone"));
+        child.send(m, (error) => (error ? reject(error) : resolve()));
+      });
+
+    // Everything from the isolate is untrusted: the function may have taken over its process.
+    child.on("message", (m: SandboxReply) => {
+      if (typeof m !== "object" || m === null) return invalid("not an object");
+      switch (m.kind) {
+        case "output": {
+          if (typeof m.name !== "string" || !Object.hasOwn(input.outputs, m.name) || !(m.chunk instanceof Uint8Array)) return invalid("output");
+          const out = staged(m.name);
+          if (out.ended) return invalid(`output ${m.name} after its end`);
+          out.bytes += m.chunk.length;
+          if (out.bytes > input.maxOutputBytes) return fail(`output ${m.name} is larger than ${input.maxOutputBytes} bytes`);
+          out.stream.write(m.chunk, () => void sendChecked({ kind: "ack" }).catch(() => {}));
+          return;
+        }
+        case "output-end": {
+          if (typeof m.name !== "string" || !Object.hasOwn(input.outputs, m.name)) return invalid("output-end");
+          const out = staged(m.name);
+          if (out.ended) return invalid(`output ${m.name} ended twice`);
+          out.ended = true;
+          out.stream.end();
+          return;
+        }
+        case "result": {
+          const log = Array.isArray(m.log) ? m.log.filter((l): l is string => typeof l === "string") : [];
+          const bounded = log.slice(0, input.maxLogLines).map((l) => Buffer.from(l).subarray(0, input.maxLogLineBytes).toString());
+          if (!m.ok) return finish({ ok: false, reason: typeof m.reason === "string" ? m.reason.slice(0, 4096) : "the function failed", log: bounded });
+          if (typeof m.returnValue !== "string") return invalid("result");
+          if (Buffer.byteLength(m.returnValue) > this.maxResultBytes) return fail(`the return value is larger than ${this.maxResultBytes} bytes`);
+          if ([...outputs.values()].some((o) => !o.ended)) return invalid("result before its outputs ended");
+          void Promise.all([...outputs.values()].map((o) => o.done)).then(
+            () => finish({ ok: true, returnValue: m.returnValue, log: bounded, written: [...outputs.keys()] }),
+            (error: Error) => finish({ ok: false, reason: `internal error: staging an output failed: ${error.message}`, log: bounded }),
+          );
+          return;
+        }
+        default:
+          return invalid(`unexpected ${String((m as { kind?: unknown }).kind)}`);
+      }
+    });
+    child.once("exit", () => {
+      for (const out of outputs.values()) if (!out.ended) out.stream.destroy();
+    });
+
+    const task: SandboxMessage = {
+      kind: "task",
+      functionName: input.functionName,
+      payload: Buffer.from(input.payload, "base64"),
+      args: input.args,
+      inputs: Object.keys(input.inputs),
+      outputs: Object.keys(input.outputs),
+      limits: executorLimits,
+    };
+    void (async () => {
+      await sendChecked(task);
+      for (const [name, path] of Object.entries(input.inputs)) {
+        let size = 0;
+        let tooLarge = false;
+        for await (const chunk of openStaged(path, key)) {
+          size += (chunk as Buffer).length;
+          if (size > this.maxInputBytes) {
+            tooLarge = true;
+            break;
+          }
+          for (let at = 0; at < (chunk as Buffer).length; at += INPUT_CHUNK)
+            await sendChecked({ kind: "input", name, chunk: (chunk as Buffer).subarray(at, at + INPUT_CHUNK) });
+        }
+        await sendChecked({ kind: "input-end", name, tooLarge });
+      }
+    })().catch((error: Error) => {
+      if (child.connected) fail(`internal error: reading an input failed: ${error.message}`);
     });
   }
 
   close(): void {
     this.closed = true;
     for (const child of this.idle.splice(0)) child.kill("SIGKILL");
+    for (const idle of this.idleSandboxed.values()) for (const s of idle.splice(0)) s.child.kill("SIGKILL");
   }
 }
