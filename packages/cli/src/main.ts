@@ -22,6 +22,7 @@ const AREAS: Record<string, () => Promise<Register>> = {
 const AREA_OF_COMMAND: Record<string, keyof typeof AREAS> = {
   up: "platform",
   serve: "platform",
+  init: "platform",
   encrypt: "crypto",
   decrypt: "crypto",
   attestation: "attestation",

@@ -49,11 +49,16 @@ function acquireLock(path: string): void {
   throw new PlatformError("FAILED_PRECONDITION", "could not lock the data directory");
 }
 
-export function openDataDir(dir: string): DataDir {
+/**
+ * Opens a data directory. The all-in-one platform locks it; services of a distributed deployment share it
+ * (`lock: false`), each opening only what it needs.
+ */
+export function openDataDir(dir: string, options: { lock?: boolean } = {}): DataDir {
   const root = resolve(dir);
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const lock = join(root, "LOCK");
-  acquireLock(lock);
+  const locked = options.lock ?? true;
+  if (locked) acquireLock(lock);
   const clientDir = join(root, "client");
   mkdirSync(clientDir, { recursive: true });
   const fusionDir = join(root, "fusion");
@@ -67,6 +72,7 @@ export function openDataDir(dir: string): DataDir {
     database: join(root, "mesatee.db"),
     clientDir,
     release: () => {
+      if (!locked) return;
       held.delete(lock);
       try {
         if (Number(readFileSync(lock, "utf8")) === process.pid) unlinkSync(lock);

@@ -13,3 +13,13 @@ export { DEFAULT_TASK_LIMITS, MAX_TASK_LIMITS, type TaskLimits } from "./executi
 export { DEFAULT_WORKER_CONFIG, type WorkerConfig } from "./execution/worker.js";
 export { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig } from "./scheduler/scheduler.js";
 export { DEFAULT_SCHEDULER_PORT } from "./config.js";
+export {
+  startService,
+  initDeployment,
+  loadServiceConfig,
+  DISTRIBUTED_SERVICES,
+  type DistributedService,
+  type ServiceConfig,
+  type RunningService,
+} from "./distributed.js";
+export { openServiceIdentity, SERVICES, INBOUND, type ServiceName } from "./trust/deployment.js";

@@ -36,3 +36,9 @@ export function roleToString(role: Role): string {
 export function sameRole(a: Role, b: Role): boolean {
   return a.kind === b.kind && a.group === b.group;
 }
+
+/** Parses the wire form ("PlatformAdmin", "DataOwner-<group>", ...). */
+export function parseRoleString(text: string): Role {
+  const dash = text.indexOf("-");
+  return dash < 0 ? parseRole(text, "") : parseRole(text.slice(0, dash), text.slice(dash + 1));
+}

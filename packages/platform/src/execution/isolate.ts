@@ -108,7 +108,7 @@ let pythonSnapshotMaker: ChildProcess | undefined;
 
 interface Sandboxed {
   readonly child: ChildProcess;
-  /** Resolves when the runtime is loaded; rejects if the isolate died first. */
+  /** Resolves when the runtime is loaded; rejects (with the isolate's last error line) if it died first. */
   readonly ready: Promise<void>;
 }
 
@@ -172,7 +172,10 @@ export class IsolatePool {
   /** Starts a sandboxed isolate and its preload; the python snapshot is made once and then shared. */
   private async startSandboxed(family: UserFamily, memoryMb: number): Promise<Sandboxed> {
     const child = await spawnSandboxedIsolate(family, memoryMb, this.namespaces);
-    child.stderr?.resume();
+    // Until it is ready the isolate runs only platform code; its errors explain a failed start.
+    let startupErrors = "";
+    const collect = (d: Buffer) => void (startupErrors = (startupErrors + d.toString()).slice(-4096));
+    child.stderr?.on("data", collect);
     let makeSnapshot = false;
     if (family === "python" && !pythonSnapshot && !pythonSnapshotMaker) {
       pythonSnapshotMaker = child;
@@ -191,13 +194,15 @@ export class IsolatePool {
         }
         if (m?.kind === "ready") {
           child.off("message", onMessage);
+          child.stderr?.off("data", collect);
           resolve();
         }
       };
       child.on("message", onMessage);
-      child.once("exit", () => {
+      child.once("exit", (code, signal) => {
         if (pythonSnapshotMaker === child) pythonSnapshotMaker = undefined;
-        reject(new Error("the isolate exited while loading"));
+        const last = startupErrors.trim().split("\n").filter((l) => /error/i.test(l)).pop();
+        reject(new Error(last ?? `the isolate exited while loading (${signal ?? `exit code ${code}`})`));
       });
     });
     ready.catch(() => {});
@@ -272,7 +277,7 @@ export class IsolatePool {
     const outcome = await Promise.race([
       isolate.ready.then(
         () => undefined,
-        (): IsolateOutcome => ({ ok: false, reason: "the function's isolate failed to start", log: [] }),
+        (error: Error): IsolateOutcome => ({ ok: false, reason: `the function's isolate failed to start: ${error.message}`, log: [] }),
       ),
       new Promise<IsolateOutcome>((resolve) => {
         timer = setTimeout(() => resolve({ ok: false, reason: "the function's isolate did not start in time", log: [] }), STARTUP_TIMEOUT_MS);

@@ -98,6 +98,8 @@ export function openSqliteBackend(path: string): StorageBackend {
   // FULL: a committed transaction survives a power loss, not only a process crash.
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
+  // Services in other processes may share this database (one host): wait for their transactions.
+  db.pragma("busy_timeout = 10000");
   db.exec(SCHEMA);
   const version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
     | { value: string }

@@ -11,6 +11,7 @@ import {
   deriveSealingKey,
   loadAuditorKeys,
   loadSimulationDeployment,
+  loadSignedPolicyDir,
   parsePolicy,
   POLICY_FILES,
   signPolicy,
@@ -92,7 +93,13 @@ export async function openServiceIdentity(options: {
   return { backend, certificates };
 }
 
-export async function openDeployment(options: TrustOptions): Promise<Deployment> {
+/**
+ * Opens a deployment. With `write` (the all-in-one platform, `mesatee init`), the policy and the client
+ * files are (re)written for the current build; without it (a service in its own process), the signed
+ * policy is read from the client directory and verified.
+ */
+export async function openDeployment(options: TrustOptions & { readonly write?: boolean }): Promise<Deployment> {
+  const write = options.write ?? true;
   const simDir = join(options.attestationDir, "simulation");
   mkdirSync(simDir, { recursive: true, mode: 0o700 });
   const sim = await loadSimulationDeployment(simDir);
@@ -107,7 +114,53 @@ export async function openDeployment(options: TrustOptions): Promise<Deployment>
     return b;
   };
 
-  // The policy: every service's measurement under this deployment's simulation root.
+  const as = await AttestationServiceRole.open({ dir: join(options.attestationDir, "attestation-service") });
+  const { policy, policyBytes } = write
+    ? await writeClientFiles(options, sim, code, as)
+    : (() => {
+        const loaded = loadSignedPolicyDir(options.clientDir);
+        return { policy: loaded.policy, policyBytes: loaded.bytes };
+      })();
+  const sealingKey = await deriveSealingKey(backend("storage"), "platform-store");
+  const managers: CertificateManager[] = [];
+  return {
+    policy,
+    policyBytes,
+    sealingKey,
+    backend,
+    async certificates(service, opts = {}) {
+      const manager = new CertificateManager({
+        backend: backend(service),
+        service,
+        dnsNames: ["localhost"],
+        ...(options.certificateValidityMs ? { validityMs: options.certificateValidityMs } : {}),
+        ...(opts.teaclave
+          ? {
+              leadingExtensions: teaclaveEndorsementExtensions({
+                backend: backend(service),
+                attestationService: as,
+                trust: { simulationRootSha256: sim.rootSha256 },
+              }),
+            }
+          : {}),
+      });
+      await manager.start();
+      managers.push(manager);
+      return manager;
+    },
+    stop() {
+      for (const m of managers) m.stop();
+    },
+  };
+}
+
+/** Writes the signed policy (every service's measurement for this build) and the Teaclave-era client files. */
+async function writeClientFiles(
+  options: TrustOptions,
+  sim: Awaited<ReturnType<typeof loadSimulationDeployment>>,
+  code: string,
+  as: AttestationServiceRole,
+): Promise<{ policy: Policy; policyBytes: Buffer }> {
   const services: Record<string, unknown> = {};
   const measurements = new Map<ServiceName, Buffer>();
   for (const s of SERVICES) {
@@ -148,8 +201,7 @@ export async function openDeployment(options: TrustOptions): Promise<Deployment>
     );
   }
 
-  // Teaclave-era clients: the attestation-service role, enclave_info.toml and its auditor signatures.
-  const as = await AttestationServiceRole.open({ dir: join(options.attestationDir, "attestation-service") });
+  // Teaclave-era clients: the attestation-service role's root, enclave_info.toml and its auditor signatures.
   const teaclaveAuditors = await loadAuditorKeys(join(options.attestationDir, "teaclave-auditors"));
   const mrSigner = simulationMrSigner(sim.signerPublicKey);
   const identity = (s: ServiceName) => ({ mrEnclave: measurements.get(s)!, mrSigner });
@@ -163,35 +215,5 @@ export async function openDeployment(options: TrustOptions): Promise<Deployment>
     ]),
   });
 
-  const sealingKey = await deriveSealingKey(backend("storage"), "platform-store");
-  const managers: CertificateManager[] = [];
-  return {
-    policy,
-    policyBytes,
-    sealingKey,
-    backend,
-    async certificates(service, opts = {}) {
-      const manager = new CertificateManager({
-        backend: backend(service),
-        service,
-        dnsNames: ["localhost"],
-        ...(options.certificateValidityMs ? { validityMs: options.certificateValidityMs } : {}),
-        ...(opts.teaclave
-          ? {
-              leadingExtensions: teaclaveEndorsementExtensions({
-                backend: backend(service),
-                attestationService: as,
-                trust: { simulationRootSha256: sim.rootSha256 },
-              }),
-            }
-          : {}),
-      });
-      await manager.start();
-      managers.push(manager);
-      return manager;
-    },
-    stop() {
-      for (const m of managers) m.stop();
-    },
-  };
+  return { policy, policyBytes };
 }

@@ -1,0 +1,169 @@
+// Distributed mode: every service in its own process on loopback, all internal connections mutually
+// attested; a task runs end to end through the public API; unattested and wrong-service callers are refused.
+import assert from "node:assert/strict";
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http2 from "node:http2";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { after, before, test } from "node:test";
+import { createAttestedConnector, raTlsPeerVerifier, loadSignedPolicyDir } from "@mesatee/attestation";
+import { openServiceIdentity } from "@mesatee/platform";
+import { common, MesateeClient } from "@mesatee/sdk";
+
+const BIN = fileURLToPath(new URL("../../bin/mesatee.js", import.meta.url));
+const run = promisify(execFile);
+const ADMIN_PASSWORD = "distributed-admin";
+
+const dir = mkdtempSync(join(tmpdir(), "mesatee-distributed-"));
+const children: ChildProcess[] = [];
+const ports: Record<string, number> = {};
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = (server.address() as { port: number }).port;
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+async function start(service: string): Promise<void> {
+  const child = spawn(process.execPath, [BIN, "serve", service, "--config", join(dir, "mesatee.toml")], {
+    env: { ...process.env, MESATEE_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  const [line] = (await Promise.race([
+    once(child.stdout!, "data"),
+    once(child, "exit").then(([code]) => {
+      throw new Error(`${service} exited with ${code}`);
+    }),
+  ])) as [Buffer];
+  assert.match(line.toString(), new RegExp(`^${service} serving`));
+}
+
+before(async () => {
+  for (const name of ["auth", "authInternal", "frontend", "management", "scheduler"]) ports[name] = await freePort();
+  writeFileSync(
+    join(dir, "mesatee.toml"),
+    `data_dir = "${join(dir, "data")}"
+
+[authentication]
+listen = "127.0.0.1:${ports.auth}"
+internal_listen = "127.0.0.1:${ports.authInternal}"
+
+[frontend]
+listen = "127.0.0.1:${ports.frontend}"
+authentication_url = "https://127.0.0.1:${ports.authInternal}"
+management_url = "https://127.0.0.1:${ports.management}"
+
+[management]
+internal_listen = "127.0.0.1:${ports.management}"
+
+[scheduler]
+internal_listen = "127.0.0.1:${ports.scheduler}"
+
+[execution]
+scheduler_url = "https://127.0.0.1:${ports.scheduler}"
+slots = 1
+`,
+  );
+  await run(process.execPath, [BIN, "init", "--config", join(dir, "mesatee.toml")]);
+  // Authentication first: it creates the admin account and the token signing key.
+  await start("authentication");
+  await Promise.all(["management", "scheduler"].map(start));
+  await Promise.all(["frontend", "execution"].map(start));
+});
+
+after(async () => {
+  for (const c of children) c.kill("SIGTERM");
+  await Promise.all(children.map((c) => (c.exitCode === null ? once(c, "exit") : undefined)));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const clientDir = () => join(dir, "data", "client");
+
+test("a task runs end to end across five attested processes", async () => {
+  const client = MesateeClient.fromClientDir({
+    authenticationUrl: `https://127.0.0.1:${ports.auth}`,
+    frontendUrl: `https://127.0.0.1:${ports.frontend}`,
+    clientDir: clientDir(),
+  });
+  try {
+    await client.login("admin", ADMIN_PASSWORD);
+    const { functionId } = await client.frontend.registerFunction({
+      name: "builtin-echo",
+      public: true,
+      usageQuota: -1,
+      arguments: [{ key: "message", allowOverwrite: true }],
+    });
+    const { taskId } = await client.frontend.createTask({ functionId, functionArguments: '{"message":"across processes"}' });
+    await client.frontend.invokeTask({ taskId });
+    const task = await client.waitForTask(taskId, 60_000);
+    assert.equal(common.TaskStatus[task.status], "Finished");
+    assert.equal(task.result?.result.case === "Ok" && Buffer.from(task.result.result.value.returnValue).toString(), "across processes");
+    assert.equal(client.peer("frontend")?.service, "frontend");
+    assert.equal(client.peer("authentication")?.service, "authentication");
+    // Refusals at the frontend are audited in the shared log.
+    const other = MesateeClient.fromClientDir({
+      authenticationUrl: `https://127.0.0.1:${ports.auth}`,
+      frontendUrl: `https://127.0.0.1:${ports.frontend}`,
+      clientDir: clientDir(),
+    });
+    other.setCredential({ id: "admin", token: "forged" });
+    await assert.rejects(other.frontend.getTask({ taskId }), { code: "UNAUTHENTICATED" });
+    other.close();
+    const { logs } = await client.frontend.queryAuditLogs({ query: "api:get_task result:false", limit: 10n });
+    assert.ok(logs.some((l) => l.user === "admin" && /UNAUTHENTICATED/.test(l.message)));
+  } finally {
+    client.close();
+  }
+});
+
+test("an internal endpoint refuses a caller without an RA-TLS certificate", async () => {
+  const session = http2.connect(`https://127.0.0.1:${ports.management}`, { rejectUnauthorized: false });
+  const error = await new Promise<unknown>((resolve) => {
+    session.on("error", resolve);
+    session.on("close", () => resolve(new Error("the session was closed")));
+    const req = session.request({ ":path": "/teaclave_frontend_service_proto.TeaclaveFrontend/ListFunctions", ":method": "POST", "content-type": "application/grpc" });
+    req.on("error", resolve);
+    req.on("close", () => resolve(new Error("the stream was closed")));
+    req.on("response", (headers) => resolve(headers));
+    req.end();
+  });
+  session.destroy();
+  assert.ok(error instanceof Error, `the request got a response: ${JSON.stringify(error)}`);
+});
+
+test("an internal endpoint refuses an attested service that is not on its allow-list", async () => {
+  const policy = loadSignedPolicyDir(clientDir()).policy;
+  // An execution worker's identity may call the scheduler, not management.
+  const identity = await openServiceIdentity({ attestationDir: join(dir, "data", "attestation"), service: "execution" });
+  try {
+    const connector = createAttestedConnector({
+      verifyServer: raTlsPeerVerifier({ policy, service: "management" }),
+      certificates: identity.certificates,
+    });
+    const session = http2.connect(`https://127.0.0.1:${ports.management}`, { createConnection: connector.createConnection as never });
+    const outcome = await new Promise<unknown>((resolve) => {
+      session.on("error", resolve);
+      session.on("close", () => resolve(new Error("the session was closed")));
+    session.on("close", () => resolve(new Error("the session was closed")));
+      const req = session.request({ ":path": "/teaclave_frontend_service_proto.TeaclaveFrontend/ListFunctions", ":method": "POST", "content-type": "application/grpc" });
+      req.on("error", resolve);
+      req.on("close", () => resolve(new Error("the stream was closed")));
+      req.on("response", (headers) => resolve(headers));
+      req.end();
+    });
+    session.destroy();
+    assert.ok(outcome instanceof Error, `the request got a response: ${JSON.stringify(outcome)}`);
+  } finally {
+    identity.certificates.stop();
+  }
+});
