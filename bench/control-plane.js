@@ -84,7 +84,13 @@ async function serve() {
   const dataDir = mkdtempSync(join(opts.tmp, "mesatee-bench-"));
   const adminPassword = randomBytes(16).toString("hex");
   // No passwordHashing override: the service's defaults (argon2id) apply.
-  const config = platformPkg.defaultConfig({ dataDir, authPort: 0, frontendPort: 0, schedulerPort: 0, adminPassword });
+  const config = platformPkg.defaultConfig({
+    dataDir,
+    authPort: 0,
+    frontendPort: 0,
+    schedulerPort: 0,
+    adminPassword,
+  });
   const platform = await platformPkg.startPlatform(config);
   // The echo server presents an RA-TLS certificate of the same deployment, so clients attest it exactly
   // as they attest the platform: the comparison isolates the services' own work.

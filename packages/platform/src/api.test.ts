@@ -17,15 +17,30 @@ const TAG = new Uint8Array(16).fill(9);
 const aes = { schema: "aes-gcm-128", key: KEY16, iv: IV12 };
 
 test("authentication API: register, login, update, change password, reset, list, delete", async () => {
-  await t.admin.authentication.userRegister({ id: "alice", password: USER_PASSWORD, role: "DataOwnerManager", attribute: "bank" });
+  await t.admin.authentication.userRegister({
+    id: "alice",
+    password: USER_PASSWORD,
+    role: "DataOwnerManager",
+    attribute: "bank",
+  });
   const alice = t.client();
   assert.ok((await alice.login("alice", USER_PASSWORD)).length > 20);
 
-  await alice.authentication.userRegister({ id: "bob", password: USER_PASSWORD, role: "DataOwner", attribute: "bank" });
+  await alice.authentication.userRegister({
+    id: "bob",
+    password: USER_PASSWORD,
+    role: "DataOwner",
+    attribute: "bank",
+  });
   assert.deepEqual((await alice.authentication.listUsers({ id: "bank" })).ids, ["bob"]);
   assert.deepEqual((await t.admin.authentication.listUsers({ id: "" })).ids, ["admin", "alice", "bob"]);
 
-  await alice.authentication.userUpdate({ id: "bob", password: "another-password", role: "DataOwner", attribute: "bank" });
+  await alice.authentication.userUpdate({
+    id: "bob",
+    password: "another-password",
+    role: "DataOwner",
+    attribute: "bank",
+  });
   const bob = t.client();
   await bob.login("bob", "another-password");
 
@@ -84,19 +99,29 @@ test("frontend API: files, functions and tasks from registration to invocation",
   assert.equal((await d1.frontend.getFunction({ functionId })).description, "intersect, v2");
   assert.deepEqual((await owner.frontend.listFunctions({ userId: "fo" })).registeredFunctions, [functionId]);
 
-  const in1 = (await d1.frontend.registerInputFile({ url: "https://example.com/a.enc", cmac: TAG, cryptoInfo: aes })).dataId;
-  const in2 = (await d2.frontend.registerInputFile({ url: "https://example.com/b.enc", cmac: TAG, cryptoInfo: aes })).dataId;
-  const out1 = (await d1.frontend.registerOutputFile({ url: "https://example.com/o1.enc", cryptoInfo: aes })).dataId;
-  const out2 = (await d2.frontend.registerOutputFile({ url: "https://example.com/o2.enc", cryptoInfo: aes })).dataId;
-  assert.deepEqual(await d1.frontend.getInputFile({ dataId: in1 }).then((r) => [r.owner, Buffer.from(r.cmac).toString("hex")]), [
-    ["d1"],
-    Buffer.from(TAG).toString("hex"),
-  ]);
+  const in1 = (
+    await d1.frontend.registerInputFile({ url: "https://example.com/a.enc", cmac: TAG, cryptoInfo: aes })
+  ).dataId;
+  const in2 = (
+    await d2.frontend.registerInputFile({ url: "https://example.com/b.enc", cmac: TAG, cryptoInfo: aes })
+  ).dataId;
+  const out1 = (await d1.frontend.registerOutputFile({ url: "https://example.com/o1.enc", cryptoInfo: aes }))
+    .dataId;
+  const out2 = (await d2.frontend.registerOutputFile({ url: "https://example.com/o2.enc", cryptoInfo: aes }))
+    .dataId;
+  assert.deepEqual(
+    await d1.frontend
+      .getInputFile({ dataId: in1 })
+      .then((r) => [r.owner, Buffer.from(r.cmac).toString("hex")]),
+    [["d1"], Buffer.from(TAG).toString("hex")],
+  );
   assert.equal((await d1.frontend.getOutputFile({ dataId: out1 })).cmac.length, 0);
 
-  const movedIn = (await d1.frontend.updateInputFile({ dataId: in1, url: "https://example.com/a2.enc" })).dataId;
+  const movedIn = (await d1.frontend.updateInputFile({ dataId: in1, url: "https://example.com/a2.enc" }))
+    .dataId;
   assert.notEqual(movedIn, in1);
-  const movedOut = (await d1.frontend.updateOutputFile({ dataId: out1, url: "https://example.com/o1b.enc" })).dataId;
+  const movedOut = (await d1.frontend.updateOutputFile({ dataId: out1, url: "https://example.com/o1b.enc" }))
+    .dataId;
   assert.notEqual(movedOut, out1);
 
   const { taskId } = await d1.frontend.createTask({
@@ -137,7 +162,10 @@ test("frontend API: files, functions and tasks from registration to invocation",
 
   await d1.frontend.invokeTask({ taskId });
   assert.equal((await d1.frontend.getTask({ taskId })).status, common.TaskStatus.Staged);
-  assert.deepEqual(await owner.frontend.getFunctionUsageStats({ functionId }).then((s) => [s.functionQuota, s.currentUsage]), [5, 1]);
+  assert.deepEqual(
+    await owner.frontend.getFunctionUsageStats({ functionId }).then((s) => [s.functionQuota, s.currentUsage]),
+    [5, 1],
+  );
 
   await d1.frontend.cancelTask({ taskId });
   task = await d1.frontend.getTask({ taskId });
@@ -163,12 +191,17 @@ test("fusion outputs and inputs made from outputs", async () => {
 test("audit logs: every call is recorded and PlatformAdmin can query them", async () => {
   const { logs } = await t.admin.frontend.queryAuditLogs({ query: "*", limit: 1000n });
   assert.ok(logs.length > 20);
-  assert.ok(logs.some((l) => l.message.startsWith("register_function function-") && l.result && l.user === "fo"));
+  assert.ok(
+    logs.some((l) => l.message.startsWith("register_function function-") && l.result && l.user === "fo"),
+  );
   assert.ok(logs.every((l) => l.ip.length === 16));
   const failed = await t.admin.frontend.queryAuditLogs({ query: "result:false", limit: 10n });
   assert.ok(failed.logs.length > 0 && failed.logs.every((l) => !l.result));
   const timestamps = logs.map((l) => l.microsecond);
-  assert.deepEqual([...timestamps].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)), timestamps);
+  assert.deepEqual(
+    [...timestamps].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0)),
+    timestamps,
+  );
   assert.equal(await t.platform.audit.verify(), null);
   void ADMIN_PASSWORD;
 });

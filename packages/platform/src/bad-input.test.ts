@@ -17,7 +17,8 @@ before(async () => {
   t = await startTestPlatform();
   fo = await t.user("fo", "FunctionOwner");
   d = await t.user("d", "DataOwner", "g");
-  functionId = (await fo.frontend.registerFunction({ name: "builtin-echo", public: true, usageQuota: -1 })).functionId;
+  functionId = (await fo.frontend.registerFunction({ name: "builtin-echo", public: true, usageQuota: -1 }))
+    .functionId;
   taskId = (await d.frontend.createTask({ functionId })).taskId;
 });
 after(() => t.dispose());
@@ -53,28 +54,118 @@ test("malformed fields are refused with INVALID_ARGUMENT and change nothing", as
     ["not a uuid", () => d.frontend.getTask({ taskId: "task-123" })],
     ["empty id", () => d.frontend.invokeTask({ taskId: "" })],
     ["unknown task", () => d.frontend.approveTask({ taskId: "task-00000000-0000-4000-8000-000000000000" })],
-    ["file url scheme", () => d.frontend.registerInputFile({ url: "file:///etc/passwd", cmac: new Uint8Array(16), cryptoInfo: crypto })],
-    ["fusion url", () => d.frontend.registerInputFile({ url: "fusion:///TEACLAVE_FUSION_BASE/x.fusion", cmac: new Uint8Array(16), cryptoInfo: crypto })],
-    ["javascript url", () => d.frontend.registerOutputFile({ url: "javascript:alert(1)", cryptoInfo: crypto })],
-    ["credentials in url", () => d.frontend.registerOutputFile({ url: "https://u:p@h/x", cryptoInfo: crypto })],
+    [
+      "file url scheme",
+      () =>
+        d.frontend.registerInputFile({
+          url: "file:///etc/passwd",
+          cmac: new Uint8Array(16),
+          cryptoInfo: crypto,
+        }),
+    ],
+    [
+      "fusion url",
+      () =>
+        d.frontend.registerInputFile({
+          url: "fusion:///TEACLAVE_FUSION_BASE/x.fusion",
+          cmac: new Uint8Array(16),
+          cryptoInfo: crypto,
+        }),
+    ],
+    [
+      "javascript url",
+      () => d.frontend.registerOutputFile({ url: "javascript:alert(1)", cryptoInfo: crypto }),
+    ],
+    [
+      "credentials in url",
+      () => d.frontend.registerOutputFile({ url: "https://u:p@h/x", cryptoInfo: crypto }),
+    ],
     ["not a url", () => d.frontend.registerOutputFile({ url: "not a url", cryptoInfo: crypto })],
-    ["huge url", () => d.frontend.registerOutputFile({ url: `https://h/${"a".repeat(5000)}`, cryptoInfo: crypto })],
-    ["data url output", () => d.frontend.registerOutputFile({ url: "data:text/plain;base64,AA==", cryptoInfo: crypto })],
-    ["short cmac", () => d.frontend.registerInputFile({ url: "https://h/x", cmac: new Uint8Array(15), cryptoInfo: crypto })],
-    ["short key", () => d.frontend.registerInputFile({ url: "https://h/x", cmac: new Uint8Array(16), cryptoInfo: { ...crypto, key: new Uint8Array(8) } })],
-    ["missing iv", () => d.frontend.registerInputFile({ url: "https://h/x", cmac: new Uint8Array(16), cryptoInfo: { ...crypto, iv: new Uint8Array() } })],
-    ["unknown schema", () => d.frontend.registerInputFile({ url: "https://h/x", cmac: new Uint8Array(16), cryptoInfo: { ...crypto, schema: "rot13" } })],
+    [
+      "huge url",
+      () => d.frontend.registerOutputFile({ url: `https://h/${"a".repeat(5000)}`, cryptoInfo: crypto }),
+    ],
+    [
+      "data url output",
+      () => d.frontend.registerOutputFile({ url: "data:text/plain;base64,AA==", cryptoInfo: crypto }),
+    ],
+    [
+      "short cmac",
+      () =>
+        d.frontend.registerInputFile({ url: "https://h/x", cmac: new Uint8Array(15), cryptoInfo: crypto }),
+    ],
+    [
+      "short key",
+      () =>
+        d.frontend.registerInputFile({
+          url: "https://h/x",
+          cmac: new Uint8Array(16),
+          cryptoInfo: { ...crypto, key: new Uint8Array(8) },
+        }),
+    ],
+    [
+      "missing iv",
+      () =>
+        d.frontend.registerInputFile({
+          url: "https://h/x",
+          cmac: new Uint8Array(16),
+          cryptoInfo: { ...crypto, iv: new Uint8Array() },
+        }),
+    ],
+    [
+      "unknown schema",
+      () =>
+        d.frontend.registerInputFile({
+          url: "https://h/x",
+          cmac: new Uint8Array(16),
+          cryptoInfo: { ...crypto, schema: "rot13" },
+        }),
+    ],
     ["no crypto info", () => d.frontend.registerInputFile({ url: "https://h/x", cmac: new Uint8Array(16) })],
-    ["raw output", () => d.frontend.registerOutputFile({ url: "https://h/x", cryptoInfo: { schema: "raw", key: new Uint8Array(), iv: new Uint8Array() } })],
-    ["iv on teaclave-file-128", () => d.frontend.registerOutputFile({ url: "https://h/x", cryptoInfo: { schema: "teaclave-file-128", key: new Uint8Array(16), iv: new Uint8Array(12) } })],
-    ["unknown executor type", () => fo.frontend.registerFunction({ name: "x", executorType: "cobol", usageQuota: -1 })],
-    ["python without payload", () => fo.frontend.registerFunction({ name: "x", executorType: "python", usageQuota: -1 })],
+    [
+      "raw output",
+      () =>
+        d.frontend.registerOutputFile({
+          url: "https://h/x",
+          cryptoInfo: { schema: "raw", key: new Uint8Array(), iv: new Uint8Array() },
+        }),
+    ],
+    [
+      "iv on teaclave-file-128",
+      () =>
+        d.frontend.registerOutputFile({
+          url: "https://h/x",
+          cryptoInfo: { schema: "teaclave-file-128", key: new Uint8Array(16), iv: new Uint8Array(12) },
+        }),
+    ],
+    [
+      "unknown executor type",
+      () => fo.frontend.registerFunction({ name: "x", executorType: "cobol", usageQuota: -1 }),
+    ],
+    [
+      "python without payload",
+      () => fo.frontend.registerFunction({ name: "x", executorType: "python", usageQuota: -1 }),
+    ],
     ["empty function name", () => fo.frontend.registerFunction({ name: "", usageQuota: -1 })],
-    ["duplicate argument", () => fo.frontend.registerFunction({ name: "x", usageQuota: -1, arguments: [{ key: "a" }, { key: "a" }] })],
-    ["prototype name", () => fo.frontend.registerFunction({ name: "x", usageQuota: -1, inputs: [{ name: "__proto__" }] })],
-    ["allowlist of unknown user", () => fo.frontend.registerFunction({ name: "x", usageQuota: -1, userAllowlist: ["nobody"] })],
+    [
+      "duplicate argument",
+      () =>
+        fo.frontend.registerFunction({ name: "x", usageQuota: -1, arguments: [{ key: "a" }, { key: "a" }] }),
+    ],
+    [
+      "prototype name",
+      () => fo.frontend.registerFunction({ name: "x", usageQuota: -1, inputs: [{ name: "__proto__" }] }),
+    ],
+    [
+      "allowlist of unknown user",
+      () => fo.frontend.registerFunction({ name: "x", usageQuota: -1, userAllowlist: ["nobody"] }),
+    ],
     ["arguments not an object", () => d.frontend.createTask({ functionId, functionArguments: "42" })],
-    ["huge arguments", () => d.frontend.createTask({ functionId, functionArguments: JSON.stringify({ a: "x".repeat(300_000) }) })],
+    [
+      "huge arguments",
+      () =>
+        d.frontend.createTask({ functionId, functionArguments: JSON.stringify({ a: "x".repeat(300_000) }) }),
+    ],
     ["list functions bad user", () => d.frontend.listFunctions({ userId: "a b" })],
     ["audit query field", () => t.admin.frontend.queryAuditLogs({ query: "result:maybe", limit: 1n })],
   ];
@@ -95,14 +186,23 @@ test("malformed fields are refused with INVALID_ARGUMENT and change nothing", as
 test("an oversized message is refused with RESOURCE_EXHAUSTED", async () => {
   const before = await snapshot();
   await expectError(
-    fo.frontend.registerFunction({ name: "big", executorType: "python", payload: new Uint8Array(5 * 1024 * 1024), usageQuota: -1 }),
+    fo.frontend.registerFunction({
+      name: "big",
+      executorType: "python",
+      payload: new Uint8Array(5 * 1024 * 1024),
+      usageQuota: -1,
+    }),
     Code.ResourceExhausted,
   );
   assert.equal(await snapshot(), before);
 });
 
 /** Sends raw bytes as a gRPC request body. */
-async function rawGrpc(path: string, body: Buffer, headers: Record<string, string> = {}): Promise<{ status: string | undefined; message: string | undefined }> {
+async function rawGrpc(
+  path: string,
+  body: Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: string | undefined; message: string | undefined }> {
   // This test is about the protocol layer, so it skips the endpoint's attestation (the SDK never does).
   const session = http2.connect(t.platform.frontendUrl, { rejectUnauthorized: false });
   try {
@@ -121,7 +221,9 @@ async function rawGrpc(path: string, body: Buffer, headers: Record<string, strin
         headerStatus = h["grpc-status"] as string | undefined;
         headerMessage = h["grpc-message"] as string | undefined;
       });
-      req.on("trailers", (tr) => resolve({ status: tr["grpc-status"] as string, message: tr["grpc-message"] as string }));
+      req.on("trailers", (tr) =>
+        resolve({ status: tr["grpc-status"] as string, message: tr["grpc-message"] as string }),
+      );
       req.on("end", () => resolve({ status: headerStatus, message: headerMessage }));
       req.on("error", reject);
       req.resume();
@@ -137,22 +239,36 @@ test("a malformed protobuf body is refused and changes nothing", async () => {
   // A length-prefixed frame whose message bytes are not valid protobuf (field 1, length 100, 3 bytes).
   const garbage = Buffer.from([0x0a, 0x64, 1, 2, 3]);
   const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, garbage.length]), garbage]);
-  const r = await rawGrpc("/teaclave_frontend_service_proto.TeaclaveFrontend/CreateTask", frame, { id: "d", token });
+  const r = await rawGrpc("/teaclave_frontend_service_proto.TeaclaveFrontend/CreateTask", frame, {
+    id: "d",
+    token,
+  });
   assert.equal(r.status, String(Code.InvalidArgument), r.message);
   // A frame announcing more bytes than it carries.
-  const short = await rawGrpc("/teaclave_frontend_service_proto.TeaclaveFrontend/CreateTask", Buffer.from([0, 0, 0, 0, 50, 1]), { id: "d", token });
+  const short = await rawGrpc(
+    "/teaclave_frontend_service_proto.TeaclaveFrontend/CreateTask",
+    Buffer.from([0, 0, 0, 0, 50, 1]),
+    { id: "d", token },
+  );
   assert.notEqual(short.status, "0");
   assert.equal(await snapshot(), before);
 });
 
 test("an unknown method is UNIMPLEMENTED", async () => {
-  const r = await rawGrpc("/teaclave_frontend_service_proto.TeaclaveFrontend/DropAllTables", Buffer.from([0, 0, 0, 0, 0]));
+  const r = await rawGrpc(
+    "/teaclave_frontend_service_proto.TeaclaveFrontend/DropAllTables",
+    Buffer.from([0, 0, 0, 0, 0]),
+  );
   assert.equal(r.status, String(Code.Unimplemented));
 });
 
 test("refusals by role and ownership change nothing", async () => {
   const before = await snapshot();
-  await expectError(d.frontend.registerFunction({ name: "x", usageQuota: -1 }), Code.PermissionDenied, "PERMISSION_DENIED");
+  await expectError(
+    d.frontend.registerFunction({ name: "x", usageQuota: -1 }),
+    Code.PermissionDenied,
+    "PERMISSION_DENIED",
+  );
   await expectError(fo.frontend.createTask({ functionId }), Code.PermissionDenied, "PERMISSION_DENIED");
   await expectError(fo.frontend.invokeTask({ taskId }), Code.PermissionDenied, "PERMISSION_DENIED");
   await expectError(d.frontend.deleteFunction({ functionId }), Code.PermissionDenied, "PERMISSION_DENIED");

@@ -1,5 +1,8 @@
 // Platform configuration: every limit has a default; the CLI and tests override what they need.
-import { DEFAULT_AUTHENTICATION_CONFIG, type AuthenticationConfig } from "./services/authentication/service.js";
+import {
+  DEFAULT_AUTHENTICATION_CONFIG,
+  type AuthenticationConfig,
+} from "./services/authentication/service.js";
 import { DEFAULT_MANAGEMENT_LIMITS, type ManagementLimits } from "./services/management/limits.js";
 import { systemClock, type Clock } from "./clock.js";
 import { DEFAULT_TASK_LIMITS, MAX_TASK_LIMITS, type TaskLimits } from "./execution/limits.js";

@@ -30,7 +30,8 @@ function processAlive(pid: number): boolean {
 const held = new Set<string>();
 
 function acquireLock(path: string): void {
-  if (held.has(path)) throw new PlatformError("FAILED_PRECONDITION", "the data directory is in use by this process");
+  if (held.has(path))
+    throw new PlatformError("FAILED_PRECONDITION", "the data directory is in use by this process");
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, "wx", 0o600);

@@ -26,7 +26,7 @@ import { frontendProxyRoutes } from "./services/frontend/proxy.js";
 import { Gateway } from "./services/gateway/gateway.js";
 import { ManagementService } from "./services/management/service.js";
 import { createSealer, createStore, openSqliteBackend, type Store } from "./storage/index.js";
-import { INBOUND, openDeployment, type Deployment, type ServiceName } from "./trust/deployment.js";
+import { INBOUND, openDeployment, type ServiceName } from "./trust/deployment.js";
 import { ADMIN_ID } from "./platform.js";
 
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, "expected HOST:PORT");
@@ -38,7 +38,10 @@ const ConfigSchema = z
     attestation_dir: z.string().min(1).optional(),
     client_dir: z.string().min(1).optional(),
     authentication: z.object({ listen: hostPort, internal_listen: hostPort }).strict().optional(),
-    frontend: z.object({ listen: hostPort, authentication_url: url, management_url: url }).strict().optional(),
+    frontend: z
+      .object({ listen: hostPort, authentication_url: url, management_url: url })
+      .strict()
+      .optional(),
     management: z.object({ internal_listen: hostPort }).strict().optional(),
     scheduler: z.object({ internal_listen: hostPort }).strict().optional(),
     execution: z
@@ -49,7 +52,13 @@ const ConfigSchema = z
   .strict();
 
 export type ServiceConfig = z.infer<typeof ConfigSchema>;
-export const DISTRIBUTED_SERVICES = ["authentication", "frontend", "management", "scheduler", "execution"] as const;
+export const DISTRIBUTED_SERVICES = [
+  "authentication",
+  "frontend",
+  "management",
+  "scheduler",
+  "execution",
+] as const;
 export type DistributedService = (typeof DISTRIBUTED_SERVICES)[number];
 
 export function loadServiceConfig(path: string): ServiceConfig {
@@ -93,13 +102,17 @@ export async function initDeployment(config: ServiceConfig): Promise<{ clientDir
   return { clientDir };
 }
 
-export async function startService(service: DistributedService, config: ServiceConfig): Promise<RunningService> {
+export async function startService(
+  service: DistributedService,
+  config: ServiceConfig,
+): Promise<RunningService> {
   const dir = openDataDir(config.data_dir, { lock: false });
   const attestationDir = resolve(config.attestation_dir ?? dir.attestationDir);
   const clientDir = resolve(config.client_dir ?? dir.clientDir);
   const section = <K extends keyof ServiceConfig>(key: K): NonNullable<ServiceConfig[K]> => {
     const value = config[key];
-    if (!value) throw new PlatformError("INVALID_ARGUMENT", `the configuration has no [${String(key)}] section`);
+    if (!value)
+      throw new PlatformError("INVALID_ARGUMENT", `the configuration has no [${String(key)}] section`);
     return value as NonNullable<ServiceConfig[K]>;
   };
 
@@ -120,10 +133,21 @@ export async function startService(service: DistributedService, config: ServiceC
   const servers: RpcServer[] = [];
   const closers: Array<() => Promise<void> | void> = [];
   let store: Store | undefined;
-  const openStore = () => (store ??= createStore(openSqliteBackend(dir.database), createSealer(deployment.sealingKey)));
-  const serve = async (address: string, security: EndpointSecurity, routes: Parameters<typeof startRpcServer>[0]["routes"]) => {
+  const openStore = () =>
+    (store ??= createStore(openSqliteBackend(dir.database), createSealer(deployment.sealingKey)));
+  const serve = async (
+    address: string,
+    security: EndpointSecurity,
+    routes: Parameters<typeof startRpcServer>[0]["routes"],
+  ) => {
     const { host, port } = split(address);
-    const server = await startRpcServer({ host, port, security, routes, maxMessageBytes: defaults.maxMessageBytes });
+    const server = await startRpcServer({
+      host,
+      port,
+      security,
+      routes,
+      maxMessageBytes: defaults.maxMessageBytes,
+    });
     servers.push(server);
     return server;
   };
@@ -133,8 +157,18 @@ export async function startService(service: DistributedService, config: ServiceC
     verifyPeer: raTlsPeerVerifier({ policy: deployment.policy }),
     allowedServices: INBOUND[name] ?? [],
   });
-  const internal = async <S extends Parameters<typeof internalClient>[0]>(desc: S, urlOf: string, target: ServiceName, self: ServiceName) => {
-    const c = internalClient(desc, { url: urlOf, policy: deployment.policy, service: target, certificates: await deployment.certificates(self) });
+  const internal = async <S extends Parameters<typeof internalClient>[0]>(
+    desc: S,
+    urlOf: string,
+    target: ServiceName,
+    self: ServiceName,
+  ) => {
+    const c = internalClient(desc, {
+      url: urlOf,
+      policy: deployment.policy,
+      service: target,
+      certificates: await deployment.certificates(self),
+    });
     closers.push(() => c.close());
     return c;
   };
@@ -147,7 +181,14 @@ export async function startService(service: DistributedService, config: ServiceC
         await auth.ensureAdmin(ADMIN_ID, process.env.MESATEE_ADMIN_PASSWORD);
         const audit = new AuditLog(s, systemClock);
         const c = section("authentication");
-        await serve(c.listen, { mode: "public", certificates: await deployment.certificates("authentication", { teaclave: true }) }, authenticationRoutes(auth, new Gateway(auth, audit, "authentication")));
+        await serve(
+          c.listen,
+          {
+            mode: "public",
+            certificates: await deployment.certificates("authentication", { teaclave: true }),
+          },
+          authenticationRoutes(auth, new Gateway(auth, audit, "authentication")),
+        );
         await serve(c.internal_listen, await mutual("authentication"), authenticationInternalRoutes(auth));
         break;
       }
@@ -156,7 +197,10 @@ export async function startService(service: DistributedService, config: ServiceC
         const auth = await AuthenticationService.open(s, systemClock, defaults.authentication);
         const audit = new AuditLog(s, systemClock);
         // Staged tasks are picked up by the scheduler process on its next poll.
-        const management = new ManagementService(s, systemClock, defaults.limits, { staged: () => {}, canceled: () => {} });
+        const management = new ManagementService(s, systemClock, defaults.limits, {
+          staged: () => {},
+          canceled: () => {},
+        });
         const gateway = new Gateway(auth, audit, "frontend");
         await serve(section("management").internal_listen, await mutual("management"), (router) => {
           frontendRoutes(management, audit, gateway)(router);
@@ -166,19 +210,40 @@ export async function startService(service: DistributedService, config: ServiceC
       }
       case "frontend": {
         const c = section("frontend");
-        const authenticator = new RemoteAuthenticator({ url: c.authentication_url, policy: deployment.policy, certificates: await deployment.certificates("frontend") });
+        const authenticator = new RemoteAuthenticator({
+          url: c.authentication_url,
+          policy: deployment.policy,
+          certificates: await deployment.certificates("frontend"),
+        });
         closers.push(() => authenticator.close());
-        const auditSink = new RemoteAuditSink({ url: c.management_url, policy: deployment.policy, certificates: await deployment.certificates("frontend") });
+        const auditSink = new RemoteAuditSink({
+          url: c.management_url,
+          policy: deployment.policy,
+          certificates: await deployment.certificates("frontend"),
+        });
         closers.push(() => auditSink.close());
-        const management = await internal(frontendProto.TeaclaveFrontend, c.management_url, "management", "frontend");
-        await serve(c.listen, { mode: "public", certificates: await deployment.certificates("frontend", { teaclave: true }) }, frontendProxyRoutes(new Gateway(authenticator, auditSink, "frontend"), management));
+        const management = await internal(
+          frontendProto.TeaclaveFrontend,
+          c.management_url,
+          "management",
+          "frontend",
+        );
+        await serve(
+          c.listen,
+          { mode: "public", certificates: await deployment.certificates("frontend", { teaclave: true }) },
+          frontendProxyRoutes(new Gateway(authenticator, auditSink, "frontend"), management),
+        );
         break;
       }
       case "scheduler": {
         const scheduler = new Scheduler(openStore(), systemClock, defaults.scheduler);
         scheduler.start();
         closers.push(() => scheduler.stop());
-        await serve(section("scheduler").internal_listen, await mutual("scheduler"), schedulerRoutes(scheduler));
+        await serve(
+          section("scheduler").internal_listen,
+          await mutual("scheduler"),
+          schedulerRoutes(scheduler),
+        );
         break;
       }
     }

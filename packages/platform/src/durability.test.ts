@@ -42,7 +42,9 @@ test("a restart keeps every user, file, function, task, queue entry and audit en
   await d.frontend.assignData({ taskId: staged, inputs: [{ dataName: "in", dataId: inId }] });
   await d.frontend.approveTask({ taskId: staged });
   await d.frontend.invokeTask({ taskId: staged });
-  const pending = (await d.frontend.createTask({ functionId, inputsOwnership: [{ dataName: "in", uids: ["d"] }] })).taskId;
+  const pending = (
+    await d.frontend.createTask({ functionId, inputsOwnership: [{ dataName: "in", uids: ["d"] }] })
+  ).taskId;
   const auditBefore = (await t.admin.frontend.queryAuditLogs({ query: "*", limit: 10_000n })).logs.length;
 
   t = await t.restart();
@@ -70,10 +72,20 @@ test("a restart keeps every user, file, function, task, queue entry and audit en
   await t.stop();
 
   // Nothing secret appears in any file of the database.
-  const needles = [SECRET_PAYLOAD, SECRET_KEY, Buffer.from(SECRET_KEY.toString("hex")), Buffer.from(SECRET_ARG), Buffer.from(USER_PASSWORD), Buffer.from(ADMIN_PASSWORD), Buffer.from("argon2id"), Buffer.from(SECRET_PAYLOAD.toString("base64"))];
+  const needles = [
+    SECRET_PAYLOAD,
+    SECRET_KEY,
+    Buffer.from(SECRET_KEY.toString("hex")),
+    Buffer.from(SECRET_ARG),
+    Buffer.from(USER_PASSWORD),
+    Buffer.from(ADMIN_PASSWORD),
+    Buffer.from("argon2id"),
+    Buffer.from(SECRET_PAYLOAD.toString("base64")),
+  ];
   for (const name of readdirSync(dataDir).filter((n) => n.startsWith("mesatee.db"))) {
     const bytes = readFileSync(join(dataDir, name));
-    for (const needle of needles) assert.equal(bytes.indexOf(needle), -1, `${name} contains ${needle.toString().slice(0, 20)}`);
+    for (const needle of needles)
+      assert.equal(bytes.indexOf(needle), -1, `${name} contains ${needle.toString().slice(0, 20)}`);
   }
 
   // Another platform key cannot open the store.

@@ -22,8 +22,10 @@ export class PlatformError extends Error {
   }
 }
 
-export const unauthenticated = (message = "authentication failed") => new PlatformError("UNAUTHENTICATED", message);
-export const permissionDenied = (message = "permission denied") => new PlatformError("PERMISSION_DENIED", message);
+export const unauthenticated = (message = "authentication failed") =>
+  new PlatformError("UNAUTHENTICATED", message);
+export const permissionDenied = (message = "permission denied") =>
+  new PlatformError("PERMISSION_DENIED", message);
 export const invalidArgument = (message: string) => new PlatformError("INVALID_ARGUMENT", message);
 export const notFound = (message: string) => new PlatformError("NOT_FOUND", message);
 export const failedPrecondition = (message: string) => new PlatformError("FAILED_PRECONDITION", message);

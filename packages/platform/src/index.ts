@@ -4,11 +4,18 @@ export { defaultConfig, DEFAULT_AUTH_PORT, DEFAULT_FRONTEND_PORT, type PlatformC
 export { PlatformError, type PlatformErrorCode } from "./errors.js";
 export { ERROR_CODE_HEADER } from "./server/status.js";
 export { systemClock, type Clock } from "./clock.js";
-export { DEFAULT_AUTHENTICATION_CONFIG, type AuthenticationConfig } from "./services/authentication/service.js";
+export {
+  DEFAULT_AUTHENTICATION_CONFIG,
+  type AuthenticationConfig,
+} from "./services/authentication/service.js";
 export { DEFAULT_MANAGEMENT_LIMITS, type ManagementLimits } from "./services/management/limits.js";
 export { FRONTEND_APIS, AUTHENTICATION_APIS, isApiAllowed, type Api } from "./access-control/index.js";
 export { verifyAuditChain } from "./storage/index.js";
-export { startStandaloneWorker, type StandaloneWorker, type StandaloneWorkerOptions } from "./execution/standalone.js";
+export {
+  startStandaloneWorker,
+  type StandaloneWorker,
+  type StandaloneWorkerOptions,
+} from "./execution/standalone.js";
 export { DEFAULT_TASK_LIMITS, MAX_TASK_LIMITS, type TaskLimits } from "./execution/limits.js";
 export { DEFAULT_WORKER_CONFIG, type WorkerConfig } from "./execution/worker.js";
 export { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig } from "./scheduler/scheduler.js";

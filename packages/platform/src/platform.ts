@@ -20,7 +20,6 @@ import { FileAgent } from "./file-agent/index.js";
 
 export const ADMIN_ID = "admin";
 
-
 export interface Platform {
   readonly authenticationUrl: string;
   readonly frontendUrl: string;
@@ -65,13 +64,19 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     const audit = new AuditLog(store, config.clock);
     const sched = new Scheduler(store, config.clock, config.scheduler);
     scheduler = sched;
-    const events: TaskEvents = { staged: () => sched.notifyStaged(), canceled: (id) => sched.notifyCanceled(id) };
+    const events: TaskEvents = {
+      staged: () => sched.notifyStaged(),
+      canceled: (id) => sched.notifyCanceled(id),
+    };
     const management = new ManagementService(store, config.clock, config.limits, events);
     const common = { host: config.host, maxMessageBytes: config.maxMessageBytes };
     servers.push(
       await startRpcServer({
         ...common,
-        security: { mode: "public", certificates: await trust.certificates("authentication", { teaclave: true }) },
+        security: {
+          mode: "public",
+          certificates: await trust.certificates("authentication", { teaclave: true }),
+        },
         port: config.authPort,
         routes: authenticationRoutes(authentication, new Gateway(authentication, audit, "authentication")),
       }),

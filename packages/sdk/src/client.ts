@@ -1,7 +1,13 @@
 // A typed client for every public RPC (Teaclave-compatible wire API), over gRPC on HTTP/2 + TLS.
 import { Code, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { createAttestedConnector, loadSignedPolicyDir, raTlsPeerVerifier, type Policy, type RaTlsPeer } from "@mesatee/attestation";
+import {
+  createAttestedConnector,
+  loadSignedPolicyDir,
+  raTlsPeerVerifier,
+  type Policy,
+  type RaTlsPeer,
+} from "@mesatee/attestation";
 import { authentication, common, frontend } from "@mesatee/protocol";
 
 const FINAL = new Set([common.TaskStatus.Finished, common.TaskStatus.Failed, common.TaskStatus.Canceled]);
@@ -52,9 +58,14 @@ export class MesateeClient {
       return next(req);
     };
     this.authentication = typedErrors(
-      createClient(authentication.TeaclaveAuthenticationApi, this.transport(options.authenticationUrl, credentials, "authentication")),
+      createClient(
+        authentication.TeaclaveAuthenticationApi,
+        this.transport(options.authenticationUrl, credentials, "authentication"),
+      ),
     );
-    this.frontend = typedErrors(createClient(frontend.TeaclaveFrontend, this.transport(options.frontendUrl, credentials, "frontend")));
+    this.frontend = typedErrors(
+      createClient(frontend.TeaclaveFrontend, this.transport(options.frontendUrl, credentials, "frontend")),
+    );
   }
 
   get userId(): string | undefined {
@@ -83,7 +94,11 @@ export class MesateeClient {
       const task = await this.frontend.getTask({ taskId });
       if (FINAL.has(task.status)) return task;
       if (Date.now() + interval > deadline)
-        throw new MesateeError("TIMEOUT", Code.DeadlineExceeded, `task ${taskId} is still ${common.TaskStatus[task.status]}`);
+        throw new MesateeError(
+          "TIMEOUT",
+          Code.DeadlineExceeded,
+          `task ${taskId} is still ${common.TaskStatus[task.status]}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, interval));
       interval = Math.min(interval * 2, 500);
     }
@@ -109,7 +124,11 @@ export class MesateeClient {
     return this.peers.get(endpoint)?.();
   }
 
-  private transport(baseUrl: string, credentials: Interceptor, service: "authentication" | "frontend"): Transport {
+  private transport(
+    baseUrl: string,
+    credentials: Interceptor,
+    service: "authentication" | "frontend",
+  ): Transport {
     const verify = raTlsPeerVerifier({ policy: this.options.policy, service });
     let verified: RaTlsPeer | undefined;
     const connector = createAttestedConnector({

@@ -1,5 +1,11 @@
 // @mesatee/sdk: the client library.
-export { MesateeClient, type ClientOptions, type Credential, type AuthenticationClient, type FrontendClient } from "./client.js";
+export {
+  MesateeClient,
+  type ClientOptions,
+  type Credential,
+  type AuthenticationClient,
+  type FrontendClient,
+} from "./client.js";
 export { MesateeError, ERROR_CODE_HEADER } from "./errors.js";
 export { authentication, frontend, common } from "@mesatee/protocol";
 export { loadSignedPolicyDir, type Policy, type RaTlsPeer } from "@mesatee/attestation";

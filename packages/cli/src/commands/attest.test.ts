@@ -31,13 +31,28 @@ test("attest verifies the frontend and prints what it verified", async () => {
   const out = JSON.parse(stdout);
   assert.deepEqual([out.ok, out.service, out.tee, out.debug], [true, "frontend", "simulation", true]);
   assert.match(out.measurement, /^[0-9a-f]{64}$/);
-  const human = await run(process.execPath, [BIN, "attest", target(t.platform.schedulerUrl), "--client-dir", t.platform.clientDir]);
+  const human = await run(process.execPath, [
+    BIN,
+    "attest",
+    target(t.platform.schedulerUrl),
+    "--client-dir",
+    t.platform.clientDir,
+  ]);
   assert.match(human.stdout, /verified scheduler \(simulation\)\n\s+measurement\s+[0-9a-f]{64}/);
 });
 
 test("attest refuses an endpoint that is not the expected service", async () => {
   await assert.rejects(
-    run(process.execPath, [BIN, "attest", target(t.platform.frontendUrl), "--client-dir", t.platform.clientDir, "--service", "authentication", "--json"]),
+    run(process.execPath, [
+      BIN,
+      "attest",
+      target(t.platform.frontendUrl),
+      "--client-dir",
+      t.platform.clientDir,
+      "--service",
+      "authentication",
+      "--json",
+    ]),
     (e: { code: number; stdout: string }) => {
       assert.equal(e.code, 1);
       assert.equal(JSON.parse(e.stdout).ok, false);

@@ -14,15 +14,25 @@ interface AttestFlags {
 function splitHostPort(target: string): { host: string; port: number } {
   const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(target);
   const port = Number(m?.[2]);
-  if (!m?.[1] || !(port > 0 && port < 65536)) throw new Error(`expected HOST:PORT, got ${JSON.stringify(target)}`);
+  if (!m?.[1] || !(port > 0 && port < 65536))
+    throw new Error(`expected HOST:PORT, got ${JSON.stringify(target)}`);
   return { host: m[1], port };
 }
 
 function peerCertificate(host: string, port: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     // The certificate is verified below by its evidence, not by a CA: TLS-layer checks are off on purpose.
-    const socket = connect({ host, port, servername: host, ALPNProtocols: ["h2"], rejectUnauthorized: false });
-    const timer = setTimeout(() => socket.destroy(new Error(`no TLS handshake with ${host}:${port} within ${timeoutMs} ms`)), timeoutMs);
+    const socket = connect({
+      host,
+      port,
+      servername: host,
+      ALPNProtocols: ["h2"],
+      rejectUnauthorized: false,
+    });
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`no TLS handshake with ${host}:${port} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     socket.once("secureConnect", () => {
       clearTimeout(timer);
       const raw = socket.getPeerCertificate(true).raw;
@@ -75,7 +85,10 @@ export function registerAttestCommand(program: Command): void {
         );
       } catch (error) {
         const e = error as Error & { code?: string };
-        if (flags.json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code: e.code ?? "ERROR", message: e.message } })}\n`);
+        if (flags.json)
+          process.stdout.write(
+            `${JSON.stringify({ ok: false, error: { code: e.code ?? "ERROR", message: e.message } })}\n`,
+          );
         else process.stderr.write(`mesatee attest: refused: ${e.message}\n`);
         process.exitCode = 1;
       }

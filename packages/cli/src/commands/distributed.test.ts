@@ -49,7 +49,8 @@ async function start(service: string): Promise<void> {
 }
 
 before(async () => {
-  for (const name of ["auth", "authInternal", "frontend", "management", "scheduler"]) ports[name] = await freePort();
+  for (const name of ["auth", "authInternal", "frontend", "management", "scheduler"])
+    ports[name] = await freePort();
   writeFileSync(
     join(dir, "mesatee.toml"),
     `data_dir = "${join(dir, "data")}"
@@ -103,11 +104,17 @@ test("a task runs end to end across five attested processes", async () => {
       usageQuota: -1,
       arguments: [{ key: "message", allowOverwrite: true }],
     });
-    const { taskId } = await client.frontend.createTask({ functionId, functionArguments: '{"message":"across processes"}' });
+    const { taskId } = await client.frontend.createTask({
+      functionId,
+      functionArguments: '{"message":"across processes"}',
+    });
     await client.frontend.invokeTask({ taskId });
     const task = await client.waitForTask(taskId, 60_000);
     assert.equal(common.TaskStatus[task.status], "Finished");
-    assert.equal(task.result?.result.case === "Ok" && Buffer.from(task.result.result.value.returnValue).toString(), "across processes");
+    assert.equal(
+      task.result?.result.case === "Ok" && Buffer.from(task.result.result.value.returnValue).toString(),
+      "across processes",
+    );
     assert.equal(client.peer("frontend")?.service, "frontend");
     assert.equal(client.peer("authentication")?.service, "authentication");
     // Refusals at the frontend are audited in the shared log.
@@ -131,7 +138,11 @@ test("an internal endpoint refuses a caller without an RA-TLS certificate", asyn
   const error = await new Promise<unknown>((resolve) => {
     session.on("error", resolve);
     session.on("close", () => resolve(new Error("the session was closed")));
-    const req = session.request({ ":path": "/teaclave_frontend_service_proto.TeaclaveFrontend/ListFunctions", ":method": "POST", "content-type": "application/grpc" });
+    const req = session.request({
+      ":path": "/teaclave_frontend_service_proto.TeaclaveFrontend/ListFunctions",
+      ":method": "POST",
+      "content-type": "application/grpc",
+    });
     req.on("error", resolve);
     req.on("close", () => resolve(new Error("the stream was closed")));
     req.on("response", (headers) => resolve(headers));
@@ -144,18 +155,27 @@ test("an internal endpoint refuses a caller without an RA-TLS certificate", asyn
 test("an internal endpoint refuses an attested service that is not on its allow-list", async () => {
   const policy = loadSignedPolicyDir(clientDir()).policy;
   // An execution worker's identity may call the scheduler, not management.
-  const identity = await openServiceIdentity({ attestationDir: join(dir, "data", "attestation"), service: "execution" });
+  const identity = await openServiceIdentity({
+    attestationDir: join(dir, "data", "attestation"),
+    service: "execution",
+  });
   try {
     const connector = createAttestedConnector({
       verifyServer: raTlsPeerVerifier({ policy, service: "management" }),
       certificates: identity.certificates,
     });
-    const session = http2.connect(`https://127.0.0.1:${ports.management}`, { createConnection: connector.createConnection as never });
+    const session = http2.connect(`https://127.0.0.1:${ports.management}`, {
+      createConnection: connector.createConnection as never,
+    });
     const outcome = await new Promise<unknown>((resolve) => {
       session.on("error", resolve);
       session.on("close", () => resolve(new Error("the session was closed")));
-    session.on("close", () => resolve(new Error("the session was closed")));
-      const req = session.request({ ":path": "/teaclave_frontend_service_proto.TeaclaveFrontend/ListFunctions", ":method": "POST", "content-type": "application/grpc" });
+      session.on("close", () => resolve(new Error("the session was closed")));
+      const req = session.request({
+        ":path": "/teaclave_frontend_service_proto.TeaclaveFrontend/ListFunctions",
+        ":method": "POST",
+        "content-type": "application/grpc",
+      });
       req.on("error", resolve);
       req.on("close", () => resolve(new Error("the stream was closed")));
       req.on("response", (headers) => resolve(headers));

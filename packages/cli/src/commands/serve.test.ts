@@ -68,14 +68,24 @@ async function startWorker(t: TestPlatform, name: string): Promise<ChildProcess>
 
 async function copyTask(t: TestPlatform, u: MesateeClient, input: string, output: string): Promise<string> {
   const fn = (
-    await t.admin.frontend.registerFunction({ name: "builtin-copy", public: true, usageQuota: -1, inputs: [{ name: "input" }], outputs: [{ name: "output" }] })
+    await t.admin.frontend.registerFunction({
+      name: "builtin-copy",
+      public: true,
+      usageQuota: -1,
+      inputs: [{ name: "input" }],
+      outputs: [{ name: "output" }],
+    })
   ).functionId;
   const { taskId } = await u.frontend.createTask({
     functionId: fn,
     inputsOwnership: [{ dataName: "input", uids: [u.userId!] }],
     outputsOwnership: [{ dataName: "output", uids: [u.userId!] }],
   });
-  await u.frontend.assignData({ taskId, inputs: [{ dataName: "input", dataId: input }], outputs: [{ dataName: "output", dataId: output }] });
+  await u.frontend.assignData({
+    taskId,
+    inputs: [{ dataName: "input", dataId: input }],
+    outputs: [{ dataName: "output", dataId: output }],
+  });
   await u.frontend.approveTask({ taskId });
   await u.frontend.invokeTask({ taskId });
   return taskId;
@@ -99,7 +109,11 @@ test("a worker killed mid-task loses its lease; the task completes on another wo
     files.release("kill.in");
     await startWorker(t, "second");
     const task = await u.waitForTask(taskId, 30_000);
-    assert.equal(common.TaskStatus[task.status], "Finished", task.result?.result.case === "Err" ? task.result.result.value.reason : "");
+    assert.equal(
+      common.TaskStatus[task.status],
+      "Finished",
+      task.result?.result.case === "Err" ? task.result.result.value.reason : "",
+    );
     const tag = task.result?.result.case === "Ok" ? task.result.result.value.tagsMap.output : undefined;
     assert.equal(await readOutput(files, out, tag), "survives a dead worker\n");
     const entry = await t.platform.store.transaction((tx) => tx.queueEntry(taskId));
@@ -119,7 +133,8 @@ test("tasks queued when the platform stops run after it restarts", async () => {
       const out = await registerOutput(u, files, `restart${i}.out`);
       ids.push(await copyTask(t, u, input, out.dataId));
     }
-    for (const id of ids) assert.equal(common.TaskStatus[(await u.frontend.getTask({ taskId: id })).status], "Staged");
+    for (const id of ids)
+      assert.equal(common.TaskStatus[(await u.frontend.getTask({ taskId: id })).status], "Staged");
     await t.stop();
     t = await startTestPlatform({ dataDir: t.dataDir, config: { inProcessWorker: true } });
     const u2 = t.client();

@@ -53,16 +53,29 @@ export function registerServeCommand(program: Command): void {
     .description("run one service in this process")
     .option("--config <file>", "the deployment's configuration (TOML)")
     .option("--scheduler <url>", "execution without --config: the scheduler's internal endpoint")
-    .option("--client-dir <dir>", "execution without --config: the deployment's signed policy (<data-dir>/client)")
-    .option("--attestation-dir <dir>", "execution without --config: the deployment's keys (<data-dir>/attestation)")
+    .option(
+      "--client-dir <dir>",
+      "execution without --config: the deployment's signed policy (<data-dir>/client)",
+    )
+    .option(
+      "--attestation-dir <dir>",
+      "execution without --config: the deployment's keys (<data-dir>/attestation)",
+    )
     .option("--slots <n>", "execution without --config: tasks run at once", positiveInt, 2)
     .option("--work-dir <dir>", "execution without --config: per-task working directories", ".mesatee-worker")
     .option("--fusion-dir <dir>", "execution without --config: where fusion outputs are stored")
-    .option("--file-root <dir>", "execution without --config: a directory file: URLs may use (repeatable)", collect, [] as string[])
+    .option(
+      "--file-root <dir>",
+      "execution without --config: a directory file: URLs may use (repeatable)",
+      collect,
+      [] as string[],
+    )
     .option("--heartbeat-ms <ms>", "execution without --config: heartbeat period", positiveInt, 2000)
     .action(async (service: string, opts: ServeFlags) => {
       if (!(DISTRIBUTED_SERVICES as readonly string[]).includes(service))
-        throw new Error(`unknown service ${JSON.stringify(service)}; expected one of ${DISTRIBUTED_SERVICES.join(", ")}`);
+        throw new Error(
+          `unknown service ${JSON.stringify(service)}; expected one of ${DISTRIBUTED_SERVICES.join(", ")}`,
+        );
       if (opts.config) {
         const running = await startService(service as DistributedService, loadServiceConfig(opts.config));
         process.stdout.write(`${service} serving ${running.urls.join(" ") || "(no endpoint)"}\n`);
@@ -71,7 +84,9 @@ export function registerServeCommand(program: Command): void {
         return;
       }
       if (service !== "execution" || !opts.scheduler || !opts.clientDir || !opts.attestationDir)
-        throw new Error("give --config FILE (or, for execution, --scheduler, --client-dir and --attestation-dir)");
+        throw new Error(
+          "give --config FILE (or, for execution, --scheduler, --client-dir and --attestation-dir)",
+        );
       const worker = await startStandaloneWorker({
         schedulerUrl: opts.scheduler,
         clientDir: resolve(opts.clientDir),
@@ -82,9 +97,12 @@ export function registerServeCommand(program: Command): void {
           ...(opts.fusionDir ? { fusionDir: resolve(opts.fusionDir) } : {}),
         },
         worker: { slots: opts.slots, heartbeatMs: opts.heartbeatMs },
-        onError: (error) => process.stderr.write(`worker: ${error instanceof Error ? error.message : String(error)}\n`),
+        onError: (error) =>
+          process.stderr.write(`worker: ${error instanceof Error ? error.message : String(error)}\n`),
       });
-      process.stdout.write(`execution worker ${worker.worker.id} serving ${opts.scheduler} with ${opts.slots} slots\n`);
+      process.stdout.write(
+        `execution worker ${worker.worker.id} serving ${opts.scheduler} with ${opts.slots} slots\n`,
+      );
       await untilSignal();
       await worker.stop();
     });

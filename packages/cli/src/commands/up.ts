@@ -23,44 +23,64 @@ export function registerUpCommand(program: Command): void {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--auth-port <port>", "authentication API port", port, DEFAULT_AUTH_PORT)
     .option("--frontend-port <port>", "frontend API port", port, DEFAULT_FRONTEND_PORT)
-    .option("--scheduler-port <port>", "internal scheduler port for execution workers", port, DEFAULT_SCHEDULER_PORT)
+    .option(
+      "--scheduler-port <port>",
+      "internal scheduler port for execution workers",
+      port,
+      DEFAULT_SCHEDULER_PORT,
+    )
     .option("--no-worker", "do not run an execution worker in this process")
-    .option("--admin-password <password>", "password of the bootstrap admin on first start (default $MESATEE_ADMIN_PASSWORD or random)")
-    .action(async (opts: { dataDir?: string; host: string; authPort: number; frontendPort: number; schedulerPort: number; worker: boolean; adminPassword?: string }) => {
-      const dataDir = opts.dataDir ?? process.env.MESATEE_DATA_DIR ?? ".mesatee";
-      const platform = await startPlatform(
-        defaultConfig({
-          dataDir,
-          host: opts.host,
-          authPort: opts.authPort,
-          frontendPort: opts.frontendPort,
-          schedulerPort: opts.schedulerPort,
-          inProcessWorker: opts.worker,
-          adminPassword: opts.adminPassword ?? process.env.MESATEE_ADMIN_PASSWORD,
-        }),
-      );
-      const out = process.stdout;
-      out.write(`MesaTEE is running (data in ${dataDir})\n`);
-      out.write(`  authentication API  ${platform.authenticationUrl}\n`);
-      out.write(`  frontend API        ${platform.frontendUrl}\n`);
-      out.write(`  scheduler (workers) ${platform.schedulerUrl} (mutual RA-TLS)\n`);
-      out.write(`  clients verify with ${platform.clientDir} (signed policy; Teaclave: enclave_info.toml, as_root_ca_cert.pem)\n`);
-      if (platform.createdAdminPassword !== null) {
-        const given = opts.adminPassword ?? process.env.MESATEE_ADMIN_PASSWORD;
-        out.write(
-          given
-            ? `  created user "${ADMIN_ID}" (PlatformAdmin) with the given password\n`
-            : `  created user "${ADMIN_ID}" (PlatformAdmin), password: ${platform.createdAdminPassword}\n  (shown once; change it with UserChangePassword)\n`,
+    .option(
+      "--admin-password <password>",
+      "password of the bootstrap admin on first start (default $MESATEE_ADMIN_PASSWORD or random)",
+    )
+    .action(
+      async (opts: {
+        dataDir?: string;
+        host: string;
+        authPort: number;
+        frontendPort: number;
+        schedulerPort: number;
+        worker: boolean;
+        adminPassword?: string;
+      }) => {
+        const dataDir = opts.dataDir ?? process.env.MESATEE_DATA_DIR ?? ".mesatee";
+        const platform = await startPlatform(
+          defaultConfig({
+            dataDir,
+            host: opts.host,
+            authPort: opts.authPort,
+            frontendPort: opts.frontendPort,
+            schedulerPort: opts.schedulerPort,
+            inProcessWorker: opts.worker,
+            adminPassword: opts.adminPassword ?? process.env.MESATEE_ADMIN_PASSWORD,
+          }),
         );
-      }
-      out.write("Press Ctrl-C to stop.\n");
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
-      out.write("stopping...\n");
-      await platform.close();
-      out.write("stopped\n");
-    });
+        const out = process.stdout;
+        out.write(`MesaTEE is running (data in ${dataDir})\n`);
+        out.write(`  authentication API  ${platform.authenticationUrl}\n`);
+        out.write(`  frontend API        ${platform.frontendUrl}\n`);
+        out.write(`  scheduler (workers) ${platform.schedulerUrl} (mutual RA-TLS)\n`);
+        out.write(
+          `  clients verify with ${platform.clientDir} (signed policy; Teaclave: enclave_info.toml, as_root_ca_cert.pem)\n`,
+        );
+        if (platform.createdAdminPassword !== null) {
+          const given = opts.adminPassword ?? process.env.MESATEE_ADMIN_PASSWORD;
+          out.write(
+            given
+              ? `  created user "${ADMIN_ID}" (PlatformAdmin) with the given password\n`
+              : `  created user "${ADMIN_ID}" (PlatformAdmin), password: ${platform.createdAdminPassword}\n  (shown once; change it with UserChangePassword)\n`,
+          );
+        }
+        out.write("Press Ctrl-C to stop.\n");
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+        });
+        out.write("stopping...\n");
+        await platform.close();
+        out.write("stopped\n");
+      },
+    );
 }

@@ -96,7 +96,12 @@ before(async () => {
   clients.set("FunctionOwner", await t.user(ids.FunctionOwner, "FunctionOwner"));
   clients.set("DataOwnerManager", await t.user(ids.DataOwnerManager, "DataOwnerManager", "g"));
   clients.set("DataOwner", await t.user(ids.DataOwner, "DataOwner", "g"));
-  await t.admin.authentication.userRegister({ id: "peer", password: "peer-password", role: "DataOwner", attribute: "g" });
+  await t.admin.authentication.userRegister({
+    id: "peer",
+    password: "peer-password",
+    role: "DataOwner",
+    attribute: "g",
+  });
 });
 after(() => t.dispose());
 
@@ -123,7 +128,10 @@ for (const role of ROLES) {
         assert.notEqual(outcome, "ok");
         assert.equal((outcome as MesateeError).code, "PERMISSION_DENIED");
         assert.equal((outcome as MesateeError).status, Code.PermissionDenied);
-        const { logs } = await t.admin.frontend.queryAuditLogs({ query: `user:${ids[role]} api:${api} result:false`, limit: 1n });
+        const { logs } = await t.admin.frontend.queryAuditLogs({
+          query: `user:${ids[role]} api:${api} result:false`,
+          limit: 1n,
+        });
         assert.equal(logs.length, 1, "the refusal is audited");
       }
     });
@@ -149,48 +157,244 @@ const reset = (c: MesateeClient, fresh: string) => c.authentication.resetUserPas
 const del = (c: MesateeClient, fresh: string) => c.authentication.deleteUser({ id: fresh });
 
 const AUTH_CASES: AuthCase[] = [
-  { name: "an admin registers a PlatformAdmin", caller: "PlatformAdmin", call: reg("PlatformAdmin", ""), allowed: true },
-  { name: "an admin registers a FunctionOwner", caller: "PlatformAdmin", call: reg("FunctionOwner", ""), allowed: true },
-  { name: "a FunctionOwner registers a DataOwnerManager", caller: "FunctionOwner", call: reg("DataOwnerManager", "h"), allowed: true },
-  { name: "a FunctionOwner cannot register a DataOwner", caller: "FunctionOwner", call: reg("DataOwner", "h"), allowed: false },
-  { name: "a FunctionOwner cannot register a FunctionOwner", caller: "FunctionOwner", call: reg("FunctionOwner", ""), allowed: false },
-  { name: "a DataOwnerManager registers a DataOwner of its group", caller: "DataOwnerManager", call: reg("DataOwner", "g"), allowed: true },
-  { name: "a DataOwnerManager cannot register a DataOwner of another group", caller: "DataOwnerManager", call: reg("DataOwner", "h"), allowed: false },
-  { name: "a DataOwnerManager cannot register a DataOwnerManager", caller: "DataOwnerManager", call: reg("DataOwnerManager", "g"), allowed: false },
-  { name: "a DataOwnerManager cannot register a PlatformAdmin", caller: "DataOwnerManager", call: reg("PlatformAdmin", ""), allowed: false },
-  { name: "a DataOwner cannot register anyone", caller: "DataOwner", call: reg("DataOwner", "g"), allowed: false },
-  { name: "an admin updates any user", caller: "PlatformAdmin", target: { role: "FunctionOwner", attribute: "" }, call: upd("DataOwner", "x"), allowed: true },
-  { name: "a DataOwnerManager updates a DataOwner of its group", caller: "DataOwnerManager", target: { role: "DataOwner", attribute: "g" }, call: upd("DataOwner", "g"), allowed: true },
-  { name: "a DataOwnerManager cannot promote a DataOwner of its group", caller: "DataOwnerManager", target: { role: "DataOwner", attribute: "g" }, call: upd("DataOwnerManager", "g"), allowed: false },
-  { name: "a DataOwnerManager cannot move a DataOwner to another group", caller: "DataOwnerManager", target: { role: "DataOwner", attribute: "g" }, call: upd("DataOwner", "h"), allowed: false },
-  { name: "a DataOwnerManager cannot change an admin's password", caller: "DataOwnerManager", target: { role: "PlatformAdmin", attribute: "" }, call: upd("DataOwner", "g"), allowed: false },
-  { name: "a DataOwnerManager cannot update a DataOwner of another group", caller: "DataOwnerManager", target: { role: "DataOwner", attribute: "h" }, call: upd("DataOwner", "g"), allowed: false },
-  { name: "a DataOwnerManager cannot update a FunctionOwner", caller: "DataOwnerManager", target: { role: "FunctionOwner", attribute: "" }, call: upd("DataOwner", "g"), allowed: false },
-  { name: "a FunctionOwner cannot update users", caller: "FunctionOwner", target: { role: "DataOwner", attribute: "g" }, call: upd("DataOwner", "g"), allowed: false },
-  { name: "a DataOwner cannot update users", caller: "DataOwner", target: { role: "DataOwner", attribute: "g" }, call: upd("DataOwner", "g"), allowed: false },
-  { name: "an admin resets any password", caller: "PlatformAdmin", target: { role: "FunctionOwner", attribute: "" }, call: reset, allowed: true },
-  { name: "a DataOwnerManager resets a DataOwner of its group", caller: "DataOwnerManager", target: { role: "DataOwner", attribute: "g" }, call: reset, allowed: true },
-  { name: "a DataOwnerManager cannot reset an admin", caller: "DataOwnerManager", target: { role: "PlatformAdmin", attribute: "" }, call: reset, allowed: false },
-  { name: "a DataOwnerManager cannot reset a DataOwner of another group", caller: "DataOwnerManager", target: { role: "DataOwner", attribute: "h" }, call: reset, allowed: false },
-  { name: "a FunctionOwner cannot reset passwords", caller: "FunctionOwner", target: { role: "DataOwner", attribute: "g" }, call: reset, allowed: false },
-  { name: "a DataOwner cannot reset passwords", caller: "DataOwner", target: { role: "DataOwner", attribute: "g" }, call: reset, allowed: false },
-  { name: "an admin deletes any user", caller: "PlatformAdmin", target: { role: "DataOwnerManager", attribute: "g" }, call: del, allowed: true },
-  { name: "a DataOwnerManager deletes a DataOwner of its group", caller: "DataOwnerManager", target: { role: "DataOwner", attribute: "g" }, call: del, allowed: true },
-  { name: "a DataOwnerManager cannot delete a DataOwnerManager", caller: "DataOwnerManager", target: { role: "DataOwnerManager", attribute: "g" }, call: del, allowed: false },
-  { name: "a FunctionOwner cannot delete users", caller: "FunctionOwner", target: { role: "DataOwner", attribute: "g" }, call: del, allowed: false },
-  { name: "a DataOwner cannot delete users", caller: "DataOwner", target: { role: "DataOwner", attribute: "g" }, call: del, allowed: false },
-  { name: "an admin lists all users", caller: "PlatformAdmin", call: (c) => c.authentication.listUsers({ id: "" }), allowed: true },
-  { name: "a DataOwnerManager lists its group", caller: "DataOwnerManager", call: (c) => c.authentication.listUsers({ id: "g" }), allowed: true },
-  { name: "a DataOwnerManager cannot list another group", caller: "DataOwnerManager", call: (c) => c.authentication.listUsers({ id: "h" }), allowed: false },
-  { name: "a FunctionOwner cannot list users", caller: "FunctionOwner", call: (c) => c.authentication.listUsers({ id: "g" }), allowed: false },
-  { name: "a DataOwner cannot list users", caller: "DataOwner", call: (c) => c.authentication.listUsers({ id: "g" }), allowed: false },
+  {
+    name: "an admin registers a PlatformAdmin",
+    caller: "PlatformAdmin",
+    call: reg("PlatformAdmin", ""),
+    allowed: true,
+  },
+  {
+    name: "an admin registers a FunctionOwner",
+    caller: "PlatformAdmin",
+    call: reg("FunctionOwner", ""),
+    allowed: true,
+  },
+  {
+    name: "a FunctionOwner registers a DataOwnerManager",
+    caller: "FunctionOwner",
+    call: reg("DataOwnerManager", "h"),
+    allowed: true,
+  },
+  {
+    name: "a FunctionOwner cannot register a DataOwner",
+    caller: "FunctionOwner",
+    call: reg("DataOwner", "h"),
+    allowed: false,
+  },
+  {
+    name: "a FunctionOwner cannot register a FunctionOwner",
+    caller: "FunctionOwner",
+    call: reg("FunctionOwner", ""),
+    allowed: false,
+  },
+  {
+    name: "a DataOwnerManager registers a DataOwner of its group",
+    caller: "DataOwnerManager",
+    call: reg("DataOwner", "g"),
+    allowed: true,
+  },
+  {
+    name: "a DataOwnerManager cannot register a DataOwner of another group",
+    caller: "DataOwnerManager",
+    call: reg("DataOwner", "h"),
+    allowed: false,
+  },
+  {
+    name: "a DataOwnerManager cannot register a DataOwnerManager",
+    caller: "DataOwnerManager",
+    call: reg("DataOwnerManager", "g"),
+    allowed: false,
+  },
+  {
+    name: "a DataOwnerManager cannot register a PlatformAdmin",
+    caller: "DataOwnerManager",
+    call: reg("PlatformAdmin", ""),
+    allowed: false,
+  },
+  {
+    name: "a DataOwner cannot register anyone",
+    caller: "DataOwner",
+    call: reg("DataOwner", "g"),
+    allowed: false,
+  },
+  {
+    name: "an admin updates any user",
+    caller: "PlatformAdmin",
+    target: { role: "FunctionOwner", attribute: "" },
+    call: upd("DataOwner", "x"),
+    allowed: true,
+  },
+  {
+    name: "a DataOwnerManager updates a DataOwner of its group",
+    caller: "DataOwnerManager",
+    target: { role: "DataOwner", attribute: "g" },
+    call: upd("DataOwner", "g"),
+    allowed: true,
+  },
+  {
+    name: "a DataOwnerManager cannot promote a DataOwner of its group",
+    caller: "DataOwnerManager",
+    target: { role: "DataOwner", attribute: "g" },
+    call: upd("DataOwnerManager", "g"),
+    allowed: false,
+  },
+  {
+    name: "a DataOwnerManager cannot move a DataOwner to another group",
+    caller: "DataOwnerManager",
+    target: { role: "DataOwner", attribute: "g" },
+    call: upd("DataOwner", "h"),
+    allowed: false,
+  },
+  {
+    name: "a DataOwnerManager cannot change an admin's password",
+    caller: "DataOwnerManager",
+    target: { role: "PlatformAdmin", attribute: "" },
+    call: upd("DataOwner", "g"),
+    allowed: false,
+  },
+  {
+    name: "a DataOwnerManager cannot update a DataOwner of another group",
+    caller: "DataOwnerManager",
+    target: { role: "DataOwner", attribute: "h" },
+    call: upd("DataOwner", "g"),
+    allowed: false,
+  },
+  {
+    name: "a DataOwnerManager cannot update a FunctionOwner",
+    caller: "DataOwnerManager",
+    target: { role: "FunctionOwner", attribute: "" },
+    call: upd("DataOwner", "g"),
+    allowed: false,
+  },
+  {
+    name: "a FunctionOwner cannot update users",
+    caller: "FunctionOwner",
+    target: { role: "DataOwner", attribute: "g" },
+    call: upd("DataOwner", "g"),
+    allowed: false,
+  },
+  {
+    name: "a DataOwner cannot update users",
+    caller: "DataOwner",
+    target: { role: "DataOwner", attribute: "g" },
+    call: upd("DataOwner", "g"),
+    allowed: false,
+  },
+  {
+    name: "an admin resets any password",
+    caller: "PlatformAdmin",
+    target: { role: "FunctionOwner", attribute: "" },
+    call: reset,
+    allowed: true,
+  },
+  {
+    name: "a DataOwnerManager resets a DataOwner of its group",
+    caller: "DataOwnerManager",
+    target: { role: "DataOwner", attribute: "g" },
+    call: reset,
+    allowed: true,
+  },
+  {
+    name: "a DataOwnerManager cannot reset an admin",
+    caller: "DataOwnerManager",
+    target: { role: "PlatformAdmin", attribute: "" },
+    call: reset,
+    allowed: false,
+  },
+  {
+    name: "a DataOwnerManager cannot reset a DataOwner of another group",
+    caller: "DataOwnerManager",
+    target: { role: "DataOwner", attribute: "h" },
+    call: reset,
+    allowed: false,
+  },
+  {
+    name: "a FunctionOwner cannot reset passwords",
+    caller: "FunctionOwner",
+    target: { role: "DataOwner", attribute: "g" },
+    call: reset,
+    allowed: false,
+  },
+  {
+    name: "a DataOwner cannot reset passwords",
+    caller: "DataOwner",
+    target: { role: "DataOwner", attribute: "g" },
+    call: reset,
+    allowed: false,
+  },
+  {
+    name: "an admin deletes any user",
+    caller: "PlatformAdmin",
+    target: { role: "DataOwnerManager", attribute: "g" },
+    call: del,
+    allowed: true,
+  },
+  {
+    name: "a DataOwnerManager deletes a DataOwner of its group",
+    caller: "DataOwnerManager",
+    target: { role: "DataOwner", attribute: "g" },
+    call: del,
+    allowed: true,
+  },
+  {
+    name: "a DataOwnerManager cannot delete a DataOwnerManager",
+    caller: "DataOwnerManager",
+    target: { role: "DataOwnerManager", attribute: "g" },
+    call: del,
+    allowed: false,
+  },
+  {
+    name: "a FunctionOwner cannot delete users",
+    caller: "FunctionOwner",
+    target: { role: "DataOwner", attribute: "g" },
+    call: del,
+    allowed: false,
+  },
+  {
+    name: "a DataOwner cannot delete users",
+    caller: "DataOwner",
+    target: { role: "DataOwner", attribute: "g" },
+    call: del,
+    allowed: false,
+  },
+  {
+    name: "an admin lists all users",
+    caller: "PlatformAdmin",
+    call: (c) => c.authentication.listUsers({ id: "" }),
+    allowed: true,
+  },
+  {
+    name: "a DataOwnerManager lists its group",
+    caller: "DataOwnerManager",
+    call: (c) => c.authentication.listUsers({ id: "g" }),
+    allowed: true,
+  },
+  {
+    name: "a DataOwnerManager cannot list another group",
+    caller: "DataOwnerManager",
+    call: (c) => c.authentication.listUsers({ id: "h" }),
+    allowed: false,
+  },
+  {
+    name: "a FunctionOwner cannot list users",
+    caller: "FunctionOwner",
+    call: (c) => c.authentication.listUsers({ id: "g" }),
+    allowed: false,
+  },
+  {
+    name: "a DataOwner cannot list users",
+    caller: "DataOwner",
+    call: (c) => c.authentication.listUsers({ id: "g" }),
+    allowed: false,
+  },
 ];
 
 let counter = 0;
 for (const c of AUTH_CASES) {
   test(`authentication: ${c.name}`, async () => {
     const fresh = `target-${++counter}`;
-    if (c.target) await t.admin.authentication.userRegister({ id: fresh, password: "target-password", ...c.target });
+    if (c.target)
+      await t.admin.authentication.userRegister({ id: fresh, password: "target-password", ...c.target });
     const before = c.target ? await t.platform.store.transaction((tx) => tx.get("user", fresh)) : undefined;
     const result = await c.call(clients.get(c.caller)!, fresh).then(
       () => "ok" as const,
@@ -205,7 +409,8 @@ for (const c of AUTH_CASES) {
       assert.equal(result.status, Code.Unauthenticated);
       const after = c.target ? await t.platform.store.transaction((tx) => tx.get("user", fresh)) : undefined;
       assert.deepEqual(after, before, "a refused call changes nothing");
-      if (!c.target) assert.equal(await t.platform.store.transaction((tx) => tx.get("user", fresh)), undefined);
+      if (!c.target)
+        assert.equal(await t.platform.store.transaction((tx) => tx.get("user", fresh)), undefined);
     }
   });
 }

@@ -82,7 +82,13 @@ const DATA_OWNER_APIS: readonly Api[] = [
 
 /** Authentication APIs every authenticated role may call; finer rules apply per target below. */
 const ACCOUNT_APIS: readonly Api[] = ["user_change_password"];
-const USER_MANAGEMENT_APIS: readonly Api[] = ["user_register", "user_update", "reset_user_password", "delete_user", "list_users"];
+const USER_MANAGEMENT_APIS: readonly Api[] = [
+  "user_register",
+  "user_update",
+  "reset_user_password",
+  "delete_user",
+  "list_users",
+];
 
 const ROLE_APIS: Readonly<Record<RoleKind, ReadonlySet<Api>>> = {
   PlatformAdmin: new Set<Api>([...FRONTEND_APIS, ...AUTHENTICATION_APIS]),
@@ -107,7 +113,11 @@ const isAdmin = (caller: Caller) => caller.role.kind === "PlatformAdmin";
 /** May `caller` create an account with `role`? */
 export function authorizeRegisterUser(caller: Caller, role: Role): void {
   if (isAdmin(caller)) return;
-  if (caller.role.kind === "DataOwnerManager" && role.kind === "DataOwner" && role.group === caller.role.group)
+  if (
+    caller.role.kind === "DataOwnerManager" &&
+    role.kind === "DataOwner" &&
+    role.group === caller.role.group
+  )
     return;
   if (caller.role.kind === "FunctionOwner" && role.kind === "DataOwnerManager") return;
   throw permissionDenied();
@@ -121,7 +131,8 @@ export function authorizeManageUser(caller: Caller, target: User, newRole?: Role
   if (isAdmin(caller)) return;
   if (caller.role.kind === "DataOwnerManager") {
     const ownGroupDataOwner: Role = { kind: "DataOwner", group: caller.role.group };
-    if (sameRole(target.role, ownGroupDataOwner) && (!newRole || sameRole(newRole, ownGroupDataOwner))) return;
+    if (sameRole(target.role, ownGroupDataOwner) && (!newRole || sameRole(newRole, ownGroupDataOwner)))
+      return;
   }
   throw permissionDenied();
 }

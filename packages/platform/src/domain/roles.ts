@@ -19,7 +19,8 @@ export function isGroupRole(kind: RoleKind): boolean {
 
 /** Validates a role as registered through UserRegister/UserUpdate (role + attribute fields). */
 export function parseRole(kind: string, attribute: string): Role {
-  if (!(KINDS as readonly string[]).includes(kind)) throw invalidArgument(`invalid role: ${JSON.stringify(kind)}`);
+  if (!(KINDS as readonly string[]).includes(kind))
+    throw invalidArgument(`invalid role: ${JSON.stringify(kind)}`);
   const k = kind as RoleKind;
   if (isGroupRole(k)) {
     if (!GROUP.test(attribute))

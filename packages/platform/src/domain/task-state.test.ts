@@ -5,7 +5,16 @@ import { test } from "node:test";
 import { advance, advanceAssignment, nextStatus, transition, type TaskEvent } from "./task-state.js";
 import type { Task, TaskStatus } from "./tasks.js";
 
-const STATUSES: TaskStatus[] = ["Created", "DataAssigned", "Approved", "Staged", "Running", "Finished", "Canceled", "Failed"];
+const STATUSES: TaskStatus[] = [
+  "Created",
+  "DataAssigned",
+  "Approved",
+  "Staged",
+  "Running",
+  "Finished",
+  "Canceled",
+  "Failed",
+];
 const EVENTS: TaskEvent[] = ["assign", "approve", "invoke", "start", "requeue", "finish", "fail", "cancel"];
 
 const EXPECTED: Record<string, TaskStatus> = {

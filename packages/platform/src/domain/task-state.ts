@@ -46,9 +46,7 @@ export function allDataAssigned(task: Task): boolean {
 }
 
 export function allApproved(task: Task): boolean {
-  return (
-    task.participants.length === 1 || task.participants.every((p) => task.approvedUsers.includes(p))
-  );
+  return task.participants.length === 1 || task.participants.every((p) => task.approvedUsers.includes(p));
 }
 
 /** Created → DataAssigned once every declared input and output is assigned. */

@@ -3,14 +3,7 @@ import type { ExecutorFamily } from "./functions.js";
 import type { FileCrypto } from "./files.js";
 
 export type TaskStatus =
-  | "Created"
-  | "DataAssigned"
-  | "Approved"
-  | "Staged"
-  | "Running"
-  | "Finished"
-  | "Canceled"
-  | "Failed";
+  "Created" | "DataAssigned" | "Approved" | "Staged" | "Running" | "Finished" | "Canceled" | "Failed";
 
 export const TASK_STATUS_NUMBER: Readonly<Record<TaskStatus, number>> = {
   Created: 0,

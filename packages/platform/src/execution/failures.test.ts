@@ -53,7 +53,11 @@ async function copyTask(client: MesateeClient, inputId: string, outputId: string
     inputsOwnership: [{ dataName: "input", uids: [client.userId!] }],
     outputsOwnership: [{ dataName: "output", uids: [client.userId!] }],
   });
-  await client.frontend.assignData({ taskId, inputs: [{ dataName: "input", dataId: inputId }], outputs: [{ dataName: "output", dataId: outputId }] });
+  await client.frontend.assignData({
+    taskId,
+    inputs: [{ dataName: "input", dataId: inputId }],
+    outputs: [{ dataName: "output", dataId: outputId }],
+  });
   await client.frontend.approveTask({ taskId });
   await client.frontend.invokeTask({ taskId });
   return taskId;
@@ -86,7 +90,10 @@ for (const schema of ["aes-gcm-128", "teaclave-file-128", "mesatee-stream-v1"] a
     writeFileSync(files.path(name), bytes);
     const out = await registerOutput(u, files, `${name}.out`);
     const reason = await failure(u, await copyTask(u, input, out.dataId));
-    assert.match(reason, /input input: (cannot decrypt: the file was modified|the file does not match its registered tag)/);
+    assert.match(
+      reason,
+      /input input: (cannot decrypt: the file was modified|the file does not match its registered tag)/,
+    );
     assert.equal(files.puts.includes(`${name}.out`), false, "nothing was uploaded");
   });
 }
@@ -94,23 +101,41 @@ for (const schema of ["aes-gcm-128", "teaclave-file-128", "mesatee-stream-v1"] a
 test("a wrong key fails the task", async () => {
   const { tag, url } = await putEncrypted(files, "wrongkey.enc", "some private data", "aes-gcm-128");
   const input = (
-    await u.frontend.registerInputFile({ url, cmac: tag, cryptoInfo: { schema: "aes-gcm-128", key: new Uint8Array(16).fill(9), iv: new Uint8Array(12) } })
+    await u.frontend.registerInputFile({
+      url,
+      cmac: tag,
+      cryptoInfo: { schema: "aes-gcm-128", key: new Uint8Array(16).fill(9), iv: new Uint8Array(12) },
+    })
   ).dataId;
   const out = await registerOutput(u, files, "wrongkey.out");
-  assert.match(await failure(u, await copyTask(u, input, out.dataId)), /input input: (cannot decrypt|the file does not match)/);
+  assert.match(
+    await failure(u, await copyTask(u, input, out.dataId)),
+    /input input: (cannot decrypt|the file does not match)/,
+  );
 });
 
 test("an unreachable input fails the task", async () => {
   const input = (
-    await u.frontend.registerInputFile({ url: "http://127.0.0.1:1/nothing", cmac: new Uint8Array(16), cryptoInfo: { schema: "aes-gcm-128", key: new Uint8Array(16), iv: new Uint8Array(12) } })
+    await u.frontend.registerInputFile({
+      url: "http://127.0.0.1:1/nothing",
+      cmac: new Uint8Array(16),
+      cryptoInfo: { schema: "aes-gcm-128", key: new Uint8Array(16), iv: new Uint8Array(12) },
+    })
   ).dataId;
   const out = await registerOutput(u, files, "unreachable.out");
-  assert.match(await failure(u, await copyTask(u, input, out.dataId)), /input input: download from http:\/\/127\.0\.0\.1:1\/nothing failed/);
+  assert.match(
+    await failure(u, await copyTask(u, input, out.dataId)),
+    /input input: download from http:\/\/127\.0\.0\.1:1\/nothing failed/,
+  );
 });
 
 test("a missing input (404) fails the task", async () => {
   const input = (
-    await u.frontend.registerInputFile({ url: files.urlOf("absent.enc"), cmac: new Uint8Array(16), cryptoInfo: { schema: "aes-gcm-128", key: new Uint8Array(16), iv: new Uint8Array(12) } })
+    await u.frontend.registerInputFile({
+      url: files.urlOf("absent.enc"),
+      cmac: new Uint8Array(16),
+      cryptoInfo: { schema: "aes-gcm-128", key: new Uint8Array(16), iv: new Uint8Array(12) },
+    })
   ).dataId;
   const out = await registerOutput(u, files, "absent.out");
   assert.match(await failure(u, await copyTask(u, input, out.dataId)), /404/);
@@ -166,14 +191,27 @@ test("cancel while running stops that task in place; the worker keeps serving", 
   await files.requested("slow.in");
   assert.equal(common.TaskStatus[(await u.frontend.getTask({ taskId })).status], "Running");
   // Another task runs to completion on the same worker meanwhile.
-  const echo = (await t.admin.frontend.registerFunction({ name: "builtin-echo", public: true, usageQuota: -1, arguments: [{ key: "message", allowOverwrite: true }] })).functionId;
-  const { taskId: other } = await u.frontend.createTask({ functionId: echo, functionArguments: '{"message":"still here"}' });
+  const echo = (
+    await t.admin.frontend.registerFunction({
+      name: "builtin-echo",
+      public: true,
+      usageQuota: -1,
+      arguments: [{ key: "message", allowOverwrite: true }],
+    })
+  ).functionId;
+  const { taskId: other } = await u.frontend.createTask({
+    functionId: echo,
+    functionArguments: '{"message":"still here"}',
+  });
   await u.frontend.invokeTask({ taskId: other });
   await u.frontend.cancelTask({ taskId });
   const canceled = await u.waitForTask(taskId);
   assert.equal(common.TaskStatus[canceled.status], "Canceled");
   const done = await u.waitForTask(other);
-  assert.equal(Buffer.from(done.result?.result.case === "Ok" ? done.result.result.value.returnValue : []).toString(), "still here");
+  assert.equal(
+    Buffer.from(done.result?.result.case === "Ok" ? done.result.result.value.returnValue : []).toString(),
+    "still here",
+  );
   // The canceled task's download was aborted and nothing was uploaded.
   await t.platform.worker?.settled(taskId);
   assert.ok(!t.platform.worker?.runningTasks.includes(taskId));
@@ -184,7 +222,9 @@ test("cancel while running stops that task in place; the worker keeps serving", 
 test("cancel while staged: the task never runs", async () => {
   const limited = await startTestPlatform({ config: { inProcessWorker: false } });
   try {
-    const echo = (await limited.admin.frontend.registerFunction({ name: "builtin-echo", public: true, usageQuota: -1 })).functionId;
+    const echo = (
+      await limited.admin.frontend.registerFunction({ name: "builtin-echo", public: true, usageQuota: -1 })
+    ).functionId;
     const { taskId } = await limited.admin.frontend.createTask({ functionId: echo });
     await limited.admin.frontend.invokeTask({ taskId });
     assert.equal(common.TaskStatus[(await limited.admin.frontend.getTask({ taskId })).status], "Staged");
@@ -197,11 +237,19 @@ test("cancel while staged: the task never runs", async () => {
 });
 
 test("time and memory limits end the task Failed with the limit named", async () => {
-  const limited = await startTestPlatform({ config: { taskLimits: { ...DEFAULT_TASK_LIMITS, timeoutMs: 1, memoryMb: 16 } } });
+  const limited = await startTestPlatform({
+    config: { taskLimits: { ...DEFAULT_TASK_LIMITS, timeoutMs: 1, memoryMb: 16 } },
+  });
   try {
     const c = await limited.user("lim", "DataOwner", "g");
     const copyFn = (
-      await limited.admin.frontend.registerFunction({ name: "builtin-copy", public: true, usageQuota: -1, inputs: [{ name: "input" }], outputs: [{ name: "output" }] })
+      await limited.admin.frontend.registerFunction({
+        name: "builtin-copy",
+        public: true,
+        usageQuota: -1,
+        inputs: [{ name: "input" }],
+        outputs: [{ name: "output" }],
+      })
     ).functionId;
     const input = await registerInput(c, files, "lim.in", "x");
     const out = await registerOutput(c, files, "lim.out");
@@ -210,7 +258,11 @@ test("time and memory limits end the task Failed with the limit named", async ()
       inputsOwnership: [{ dataName: "input", uids: ["lim"] }],
       outputsOwnership: [{ dataName: "output", uids: ["lim"] }],
     });
-    await c.frontend.assignData({ taskId, inputs: [{ dataName: "input", dataId: input }], outputs: [{ dataName: "output", dataId: out.dataId }] });
+    await c.frontend.assignData({
+      taskId,
+      inputs: [{ dataName: "input", dataId: input }],
+      outputs: [{ dataName: "output", dataId: out.dataId }],
+    });
     await c.frontend.approveTask({ taskId });
     await c.frontend.invokeTask({ taskId });
     assert.match(await failure(c, taskId), /time limit exceeded/);

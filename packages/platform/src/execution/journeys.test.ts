@@ -22,7 +22,11 @@ after(async () => {
   await files.close();
 });
 
-async function builtin(owner: MesateeClient, name: string, spec: { args?: string[]; inputs?: string[]; outputs?: string[] }): Promise<string> {
+async function builtin(
+  owner: MesateeClient,
+  name: string,
+  spec: { args?: string[]; inputs?: string[]; outputs?: string[] },
+): Promise<string> {
   const { functionId } = await owner.frontend.registerFunction({
     name,
     description: name,
@@ -36,16 +40,27 @@ async function builtin(owner: MesateeClient, name: string, spec: { args?: string
   return functionId;
 }
 
-function okResult(task: Awaited<ReturnType<MesateeClient["waitForTask"]>>): { value: string; tags: Record<string, Uint8Array> } {
+function okResult(task: Awaited<ReturnType<MesateeClient["waitForTask"]>>): {
+  value: string;
+  tags: Record<string, Uint8Array>;
+} {
   const r = task.result?.result;
-  assert.equal(r?.case, "Ok", r?.case === "Err" ? r.value.reason : `status ${common.TaskStatus[task.status]}`);
+  assert.equal(
+    r?.case,
+    "Ok",
+    r?.case === "Err" ? r.value.reason : `status ${common.TaskStatus[task.status]}`,
+  );
   assert.equal(task.status, common.TaskStatus.Finished);
   return { value: Buffer.from(r.value.returnValue).toString("utf8"), tags: r.value.tagsMap };
 }
 
 test("echo: create and invoke, no approval needed", async () => {
   const functionId = await builtin(t.admin, "builtin-echo", { args: ["message"] });
-  const { taskId } = await t.admin.frontend.createTask({ functionId, functionArguments: JSON.stringify({ message: "Hello Teaclave!" }), executor: "builtin" });
+  const { taskId } = await t.admin.frontend.createTask({
+    functionId,
+    functionArguments: JSON.stringify({ message: "Hello Teaclave!" }),
+    executor: "builtin",
+  });
   await t.admin.frontend.invokeTask({ taskId });
   assert.equal(okResult(await t.admin.waitForTask(taskId)).value, "Hello Teaclave!");
 });
@@ -80,18 +95,32 @@ test("two-party ordered set intersect: each party registers, assigns and approve
       { dataName: "output_result2", uids: ["psi-u1"] },
     ],
   });
-  await u0.frontend.assignData({ taskId, inputs: [{ dataName: "input_data1", dataId: in0 }], outputs: [{ dataName: "output_result1", dataId: out0.dataId }] });
-  await u1.frontend.assignData({ taskId, inputs: [{ dataName: "input_data2", dataId: in1 }], outputs: [{ dataName: "output_result2", dataId: out1.dataId }] });
+  await u0.frontend.assignData({
+    taskId,
+    inputs: [{ dataName: "input_data1", dataId: in0 }],
+    outputs: [{ dataName: "output_result1", dataId: out0.dataId }],
+  });
+  await u1.frontend.assignData({
+    taskId,
+    inputs: [{ dataName: "input_data2", dataId: in1 }],
+    outputs: [{ dataName: "output_result2", dataId: out1.dataId }],
+  });
   await u0.frontend.approveTask({ taskId });
   await u1.frontend.approveTask({ taskId });
   await u0.frontend.invokeTask({ taskId });
   const result = okResult(await u0.waitForTask(taskId));
   assert.equal(result.value, "3 common items");
-  assert.equal(await readOutput(files, out0, result.tags.output_result1), lines0.map((_, i) => (i % 2 === 1 && i < 6 ? "1" : "0")).join(""));
+  assert.equal(
+    await readOutput(files, out0, result.tags.output_result1),
+    lines0.map((_, i) => (i % 2 === 1 && i < 6 ? "1" : "0")).join(""),
+  );
   assert.equal(await readOutput(files, out1, result.tags.output_result2), "111");
   // Both read the result and each output's tag through the API.
   okResult(await u1.frontend.getTask({ taskId }));
-  assert.deepEqual((await u1.frontend.getOutputFile({ dataId: out1.dataId })).cmac, result.tags.output_result2);
+  assert.deepEqual(
+    (await u1.frontend.getOutputFile({ dataId: out1.dataId })).cmac,
+    result.tags.output_result2,
+  );
 });
 
 test("three-party private join and compute, created by a fourth user", async () => {
@@ -103,7 +132,11 @@ test("three-party private join and compute, created by a fourth user", async () 
     inputs: ["input_data0", "input_data1", "input_data2"],
     outputs: ["output_data0", "output_data1", "output_data2"],
   });
-  const data = ["a : 10\nc : 30000\ne : 5000000\n", "b : 20\nc : 40000\ne : 3000\n", "c : 400000\nd : 1\ne : 30000\n"];
+  const data = [
+    "a : 10\nc : 30000\ne : 5000000\n",
+    "b : 20\nc : 40000\ne : 3000\n",
+    "c : 400000\nd : 1\ne : 30000\n",
+  ];
   const { taskId } = await creator.frontend.createTask({
     functionId,
     functionArguments: JSON.stringify({ num_user: 3 }),
@@ -116,7 +149,11 @@ test("three-party private join and compute, created by a fourth user", async () 
     const input = await registerInput(c, files, `pjc-in${i}`, data[i]!);
     const out = await registerOutput(c, files, `pjc-out${i}`);
     outs.push(out);
-    await c.frontend.assignData({ taskId, inputs: [{ dataName: `input_data${i}`, dataId: input }], outputs: [{ dataName: `output_data${i}`, dataId: out.dataId }] });
+    await c.frontend.assignData({
+      taskId,
+      inputs: [{ dataName: `input_data${i}`, dataId: input }],
+      outputs: [{ dataName: `output_data${i}`, dataId: out.dataId }],
+    });
   }
   // The creator is a participant too, and everyone must approve.
   for (const c of [...clients, creator]) await c.frontend.approveTask({ taskId });
@@ -129,7 +166,9 @@ test("three-party private join and compute, created by a fourth user", async () 
 
 test("password check: a data: URL input and a teaclave-file-128 input", async () => {
   const u = await t.user("pw-user", "DataOwner", "p");
-  const functionId = await builtin(t.admin, "builtin-password-check", { inputs: ["password", "exposed_passwords"] });
+  const functionId = await builtin(t.admin, "builtin-password-check", {
+    inputs: ["password", "exposed_passwords"],
+  });
   // Teaclave's example: AES-GCM-128 (key 0, iv 0, AAD 0^8) of "password", as a data: URL; tag = last 16 bytes.
   const sealed = Buffer.from("c+mpvRfZ0fboR0j3rTgOGDBiubSzlCt9", "base64");
   const password = (
@@ -139,7 +178,13 @@ test("password check: a data: URL input and a teaclave-file-128 input", async ()
       cryptoInfo: { schema: "aes-gcm-128", key: new Uint8Array(16), iv: new Uint8Array(12) },
     })
   ).dataId;
-  const exposed = await registerInput(u, files, "exposed_passwords.txt.enc", "123456\npassword\nqwerty\n", "teaclave-file-128");
+  const exposed = await registerInput(
+    u,
+    files,
+    "exposed_passwords.txt.enc",
+    "123456\npassword\nqwerty\n",
+    "teaclave-file-128",
+  );
   const { taskId } = await u.frontend.createTask({
     functionId,
     executor: "builtin",
@@ -184,7 +229,9 @@ test("rsa sign: the key owner is not the task creator; the signature verifies", 
 });
 
 test("online decrypt: arguments only", async () => {
-  const functionId = await builtin(t.admin, "builtin_online_decrypt", { args: ["key", "nonce", "encrypted_data", "algorithm"] });
+  const functionId = await builtin(t.admin, "builtin_online_decrypt", {
+    args: ["key", "nonce", "encrypted_data", "algorithm"],
+  });
   const { taskId } = await t.admin.frontend.createTask({
     functionId,
     functionArguments: JSON.stringify({
@@ -225,7 +272,11 @@ test("two-step pipeline: a fusion output owned by two users feeds a second task 
       outputsOwnership: [{ dataName: "output_result", uids: ["fus-u1", "fus-u2"] }],
     })
   ).taskId;
-  await u1.frontend.assignData({ taskId: step1, inputs: [{ dataName: "input_data1", dataId: in1 }], outputs: [{ dataName: "output_result", dataId: fusion }] });
+  await u1.frontend.assignData({
+    taskId: step1,
+    inputs: [{ dataName: "input_data1", dataId: in1 }],
+    outputs: [{ dataName: "output_result", dataId: fusion }],
+  });
   await u2.frontend.assignData({ taskId: step1, inputs: [{ dataName: "input_data2", dataId: in2 }] });
   await u1.frontend.approveTask({ taskId: step1 });
   await u2.frontend.approveTask({ taskId: step1 });
@@ -243,7 +294,11 @@ test("two-step pipeline: a fusion output owned by two users feeds a second task 
       outputsOwnership: [{ dataName: "output", uids: ["fus-u2"] }],
     })
   ).taskId;
-  await u2.frontend.assignData({ taskId: step2, inputs: [{ dataName: "input", dataId: fusedInput }], outputs: [{ dataName: "output", dataId: out.dataId }] });
+  await u2.frontend.assignData({
+    taskId: step2,
+    inputs: [{ dataName: "input", dataId: fusedInput }],
+    outputs: [{ dataName: "output", dataId: out.dataId }],
+  });
   await u2.frontend.approveTask({ taskId: step2 });
   await assert.rejects(u2.frontend.invokeTask({ taskId: step2 }), { code: "FAILED_PRECONDITION" });
   await u1.frontend.approveTask({ taskId: step2 });

@@ -102,7 +102,8 @@ export class TaskRunner {
       const tags: Record<string, string> = {};
       for (const [name, file] of Object.entries(staged.outputs)) {
         if (signal.aborted) return canceled();
-        if (!result.written.includes(name)) throw new TaskFailure(`output ${name} was not written by the function`);
+        if (!result.written.includes(name))
+          throw new TaskFailure(`output ${name} was not written by the function`);
         tags[name] = await this.deliverOutput(dir, name, outputs[name]!, file, key, signal);
       }
       return { kind: "ok", returnValue: Buffer.from(result.returnValue, "utf8"), tags, log: result.log };
@@ -134,7 +135,14 @@ export class TaskRunner {
     const crypto = toCrypto(file.crypto);
     const expectedTag = file.cmac ? Buffer.from(file.cmac, "hex") : undefined;
     try {
-      await stageInput(crypto, downloaded, crypto.schema === "raw" ? undefined : expectedTag, fileName, stagedPath, key);
+      await stageInput(
+        crypto,
+        downloaded,
+        crypto.schema === "raw" ? undefined : expectedTag,
+        fileName,
+        stagedPath,
+        key,
+      );
     } catch (error) {
       throw new TaskFailure(`input ${name}: ${describe(error)}`);
     } finally {

@@ -54,12 +54,17 @@ export async function finishOutput(
 /** Plaintext of a staged file, as a stream. */
 export function openStaged(staged: string, stagingKey: Buffer): Readable {
   const out = new PassThrough({ highWaterMark: 1 << 20 });
-  decryptFile({ crypto: stagingCrypto(stagingKey), input: staged, output: out }).catch((e: Error) => out.destroy(e));
+  decryptFile({ crypto: stagingCrypto(stagingKey), input: staged, output: out }).catch((e: Error) =>
+    out.destroy(e),
+  );
   return out;
 }
 
 /** A stream whose bytes are encrypted into a staged file; `done` settles when the file is complete. */
-export function createStaged(staged: string, stagingKey: Buffer): { stream: Writable; done: Promise<unknown> } {
+export function createStaged(
+  staged: string,
+  stagingKey: Buffer,
+): { stream: Writable; done: Promise<unknown> } {
   const stream = new PassThrough({ highWaterMark: 1 << 20 });
   const done = encryptFile({ crypto: stagingCrypto(stagingKey), input: stream, output: staged });
   return { stream, done };

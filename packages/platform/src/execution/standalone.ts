@@ -28,15 +28,27 @@ export interface StandaloneWorker {
 
 export async function startStandaloneWorker(options: StandaloneWorkerOptions): Promise<StandaloneWorker> {
   const { policy } = loadSignedPolicyDir(options.clientDir);
-  const identity = await openServiceIdentity({ attestationDir: options.attestationDir, service: "execution" });
-  const scheduler = new RemoteScheduler({ url: options.schedulerUrl, policy, certificates: identity.certificates });
+  const identity = await openServiceIdentity({
+    attestationDir: options.attestationDir,
+    service: "execution",
+  });
+  const scheduler = new RemoteScheduler({
+    url: options.schedulerUrl,
+    policy,
+    certificates: identity.certificates,
+  });
   const runner = new TaskRunner(new FileAgent(options.fileAgent), {
     workDir: options.workDir,
     defaults: options.taskLimits ?? DEFAULT_TASK_LIMITS,
     maximum: options.maxTaskLimits ?? MAX_TASK_LIMITS,
     warmIsolates: options.worker?.slots ?? DEFAULT_WORKER_CONFIG.slots,
   });
-  const worker = new ExecutionWorker(scheduler, runner, { ...DEFAULT_WORKER_CONFIG, ...options.worker }, options.onError);
+  const worker = new ExecutionWorker(
+    scheduler,
+    runner,
+    { ...DEFAULT_WORKER_CONFIG, ...options.worker },
+    options.onError,
+  );
   worker.start();
   return {
     worker,

@@ -1,7 +1,13 @@
 // The scheduler over RPC, for execution workers in other processes. The endpoint is mutual RA-TLS:
 // only peers attested as the `execution` service reach these handlers (the server's allow-list); the
 // handlers check the peer once more, so a misconfigured endpoint cannot serve staged tasks to others.
-import { Code, ConnectError, createClient, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createClient,
+  type ConnectRouter,
+  type HandlerContext,
+} from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import {
   createAttestedConnector,
@@ -54,7 +60,9 @@ export function schedulerRoutes(scheduler: SchedulerApi) {
           outcome = {
             kind: "ok",
             returnValue: v.returnValue,
-            tags: Object.fromEntries(Object.entries(v.tags).map(([k, t]) => [k, Buffer.from(t).toString("hex")])),
+            tags: Object.fromEntries(
+              Object.entries(v.tags).map(([k, t]) => [k, Buffer.from(t).toString("hex")]),
+            ),
             log: v.log,
           };
         } else if (req.outcome.case === "failed") {
@@ -88,7 +96,10 @@ export class RemoteScheduler implements SchedulerApi {
       { pingIntervalMs: 5_000 },
       { createConnection: connector.createConnection as never },
     );
-    this.client = createClient(proto.Scheduler, createGrpcTransport({ baseUrl: options.url, sessionManager: this.session }));
+    this.client = createClient(
+      proto.Scheduler,
+      createGrpcTransport({ baseUrl: options.url, sessionManager: this.session }),
+    );
   }
 
   async lease(worker: string, waitMs: number, signal?: AbortSignal): Promise<Lease | undefined> {
@@ -97,11 +108,16 @@ export class RemoteScheduler implements SchedulerApi {
       { signal, timeoutMs: Math.min(waitMs, MAX_WAIT_MS) + 10_000 },
     );
     if (res.stagedTask.length === 0) return undefined;
-    return { staged: JSON.parse(Buffer.from(res.stagedTask).toString("utf8")) as StagedTask, attempt: res.attempt, leaseMs: res.leaseMs };
+    return {
+      staged: JSON.parse(Buffer.from(res.stagedTask).toString("utf8")) as StagedTask,
+      attempt: res.attempt,
+      leaseMs: res.leaseMs,
+    };
   }
 
   async heartbeat(worker: string, taskIds: readonly string[]): Promise<string[]> {
-    return (await this.client.heartbeat({ workerId: worker, taskIds: [...taskIds] }, { timeoutMs: 10_000 })).stopTaskIds;
+    return (await this.client.heartbeat({ workerId: worker, taskIds: [...taskIds] }, { timeoutMs: 10_000 }))
+      .stopTaskIds;
   }
 
   async complete(worker: string, taskId: string, outcome: TaskOutcome): Promise<boolean> {
@@ -115,7 +131,9 @@ export class RemoteScheduler implements SchedulerApi {
                 case: "ok",
                 value: {
                   returnValue: outcome.returnValue,
-                  tags: Object.fromEntries(Object.entries(outcome.tags).map(([k, t]) => [k, Buffer.from(t, "hex")])),
+                  tags: Object.fromEntries(
+                    Object.entries(outcome.tags).map(([k, t]) => [k, Buffer.from(t, "hex")]),
+                  ),
                   log: [...outcome.log],
                 },
               }

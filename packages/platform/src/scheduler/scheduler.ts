@@ -15,7 +15,11 @@ export interface SchedulerConfig {
   readonly reapIntervalMs: number;
 }
 
-export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = { leaseMs: 15_000, maxAttempts: 3, reapIntervalMs: 1_000 };
+export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
+  leaseMs: 15_000,
+  maxAttempts: 3,
+  reapIntervalMs: 1_000,
+};
 
 export interface Lease {
   readonly staged: StagedTask;
@@ -24,7 +28,12 @@ export interface Lease {
 }
 
 export type TaskOutcome =
-  | { readonly kind: "ok"; readonly returnValue: Uint8Array; readonly tags: Readonly<Record<string, string>>; readonly log: readonly string[] }
+  | {
+      readonly kind: "ok";
+      readonly returnValue: Uint8Array;
+      readonly tags: Readonly<Record<string, string>>;
+      readonly log: readonly string[];
+    }
   | { readonly kind: "err"; readonly reason: string; readonly log: readonly string[] };
 
 /** What an execution worker needs from the scheduler, in process or over RPC. */
@@ -128,7 +137,8 @@ export class Scheduler implements SchedulerApi {
     return this.store.transaction(async (tx) => {
       const stop: string[] = [];
       const now = this.clock.now();
-      for (const id of taskIds) if (!(await tx.renewLease(id, worker, now, this.config.leaseMs))) stop.push(id);
+      for (const id of taskIds)
+        if (!(await tx.renewLease(id, worker, now, this.config.leaseMs))) stop.push(id);
       return stop;
     });
   }
@@ -196,8 +206,17 @@ export class Scheduler implements SchedulerApi {
     if (requeued) this.notifyStaged();
   }
 
-  private async fail(tx: Transaction, task: Task, reason: string, now: number, log: readonly string[] = []): Promise<void> {
-    await tx.update("task", task.id, { ...transition(task, "fail", now), result: { kind: "err", reason, log: [...log] } });
+  private async fail(
+    tx: Transaction,
+    task: Task,
+    reason: string,
+    now: number,
+    log: readonly string[] = [],
+  ): Promise<void> {
+    await tx.update("task", task.id, {
+      ...transition(task, "fail", now),
+      result: { kind: "err", reason, log: [...log] },
+    });
     await tx.dequeue(task.id);
   }
 }

@@ -3,7 +3,12 @@
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import type { DescService } from "@bufbuild/protobuf";
-import { createAttestedConnector, raTlsPeerVerifier, type CertificateSource, type Policy } from "@mesatee/attestation";
+import {
+  createAttestedConnector,
+  raTlsPeerVerifier,
+  type CertificateSource,
+  type Policy,
+} from "@mesatee/attestation";
 
 export interface InternalClientOptions {
   readonly url: string;
@@ -20,7 +25,10 @@ export interface InternalClient<S extends DescService> {
   close(): void;
 }
 
-export function internalClient<S extends DescService>(desc: S, options: InternalClientOptions): InternalClient<S> {
+export function internalClient<S extends DescService>(
+  desc: S,
+  options: InternalClientOptions,
+): InternalClient<S> {
   const connector = createAttestedConnector({
     verifyServer: raTlsPeerVerifier({ policy: options.policy, service: options.service }),
     certificates: options.certificates,
@@ -32,7 +40,11 @@ export function internalClient<S extends DescService>(desc: S, options: Internal
   );
   const client = createClient(
     desc,
-    createGrpcTransport({ baseUrl: options.url, sessionManager: session, defaultTimeoutMs: options.timeoutMs ?? 30_000 }),
+    createGrpcTransport({
+      baseUrl: options.url,
+      sessionManager: session,
+      defaultTimeoutMs: options.timeoutMs ?? 30_000,
+    }),
   );
   return { client, close: () => session.abort() };
 }

@@ -2,13 +2,26 @@
 // gRPC-Web), so one endpoint answers gRPC, gRPC-Web and Connect.
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { Code, createConnectRouter, createContextKey, createContextValues, type ConnectRouter } from "@connectrpc/connect";
+import {
+  Code,
+  createConnectRouter,
+  createContextKey,
+  createContextValues,
+  type ConnectRouter,
+} from "@connectrpc/connect";
 import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
-import { createAttestedServer, type CertificateSource, type PeerVerifier, type RaTlsPeer } from "@mesatee/attestation";
+import {
+  createAttestedServer,
+  type CertificateSource,
+  type PeerVerifier,
+  type RaTlsPeer,
+} from "@mesatee/attestation";
 
 /** The client's address, as handlers see it. */
-export const kRemoteAddress = createContextKey<string | undefined>(undefined, { description: "remote address" });
+export const kRemoteAddress = createContextKey<string | undefined>(undefined, {
+  description: "remote address",
+});
 /** The attested peer (mutual endpoints only). */
 export const kPeer = createContextKey<RaTlsPeer | undefined>(undefined, { description: "attested peer" });
 
@@ -117,7 +130,9 @@ function createHandler(
       res.end();
       return;
     }
-    const values = createContextValues().set(kRemoteAddress, req.socket.remoteAddress).set(kPeer, peerOf(req));
+    const values = createContextValues()
+      .set(kRemoteAddress, req.socket.remoteAddress)
+      .set(kPeer, peerOf(req));
     const uReq = universalRequestFromNodeRequest(req, res, undefined, values);
     uHandler(uReq)
       .then((uRes) => universalResponseToNodeResponse(isGrpc ? correctParseStatus(uRes) : uRes, res))
@@ -130,7 +145,10 @@ function createHandler(
 
 function correctParseStatus(uRes: UniversalServerResponse): UniversalServerResponse {
   for (const h of [uRes.header, uRes.trailer]) {
-    if (h?.get("grpc-status") === String(Code.Internal) && /^parse%20binary/.test(h.get("grpc-message") ?? ""))
+    if (
+      h?.get("grpc-status") === String(Code.Internal) &&
+      /^parse%20binary/.test(h.get("grpc-message") ?? "")
+    )
       h.set("grpc-status", String(Code.InvalidArgument));
   }
   return uRes;

@@ -30,7 +30,9 @@ export function toConnectError(error: unknown, service: ServiceKind): ConnectErr
   }
   // Teaclave's authentication service answers every failure with UNAUTHENTICATED.
   const code =
-    service === "authentication" && error.code !== "INTERNAL" ? Code.Unauthenticated : FRONTEND_STATUS[error.code];
+    service === "authentication" && error.code !== "INTERNAL"
+      ? Code.Unauthenticated
+      : FRONTEND_STATUS[error.code];
   return withCode(new ConnectError(error.message, code), error.code);
 }
 

@@ -1,6 +1,13 @@
 export type { Store, Transaction, Documents, LeasedTask, Secret } from "./store.js";
 export { createStore } from "./store.js";
-export type { StorageBackend, AuditRecord, AuditFilter, NewAuditRecord, QueueEntry, DocumentKind } from "./backend.js";
+export type {
+  StorageBackend,
+  AuditRecord,
+  AuditFilter,
+  NewAuditRecord,
+  QueueEntry,
+  DocumentKind,
+} from "./backend.js";
 export { openSqliteBackend } from "./sqlite.js";
 export { createSealer, deriveKey, type Sealer } from "./sealer.js";
 export { verifyAuditChain } from "./audit-hash.js";

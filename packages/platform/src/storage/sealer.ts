@@ -36,7 +36,10 @@ export function createSealer(platformKey: Uint8Array, purpose = "store-v1"): Sea
       decipher.setAAD(Buffer.from(aad, "utf8"));
       decipher.setAuthTag(data.subarray(data.length - TAG));
       try {
-        return Buffer.concat([decipher.update(data.subarray(1 + NONCE, data.length - TAG)), decipher.final()]);
+        return Buffer.concat([
+          decipher.update(data.subarray(1 + NONCE, data.length - TAG)),
+          decipher.final(),
+        ]);
       } catch (cause) {
         // Wrong platform key or a tampered database: never fall back to returning anything.
         throw new PlatformError("INTERNAL", `sealed record ${aad} failed authentication`, { cause });

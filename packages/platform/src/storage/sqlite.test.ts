@@ -21,13 +21,24 @@ test("a lease is exclusive until it expires, then another worker takes the entry
   const second = await b.transaction((tx) => tx.lease("w2", 100, 50));
   const none = await b.transaction((tx) => tx.lease("w3", 100, 50));
   assert.deepEqual([first?.taskId, second?.taskId, none], ["task-1", "task-2", undefined]);
-  assert.equal(await b.transaction((tx) => tx.renewLease("task-1", "w2", 120, 50)), false, "only the holder renews");
+  assert.equal(
+    await b.transaction((tx) => tx.renewLease("task-1", "w2", 120, 50)),
+    false,
+    "only the holder renews",
+  );
   assert.equal(await b.transaction((tx) => tx.renewLease("task-1", "w1", 120, 50)), true);
   const expired = await b.transaction((tx) => tx.expiredLeases(160));
-  assert.deepEqual(expired.map((e) => e.taskId), ["task-2"]);
+  assert.deepEqual(
+    expired.map((e) => e.taskId),
+    ["task-2"],
+  );
   const taken = await b.transaction((tx) => tx.lease("w3", 160, 50));
   assert.deepEqual([taken?.taskId, taken?.attempts, taken?.leaseOwner], ["task-2", 2, "w3"]);
-  assert.equal(await b.transaction((tx) => tx.renewLease("task-2", "w2", 161, 50)), false, "the old holder lost it");
+  assert.equal(
+    await b.transaction((tx) => tx.renewLease("task-2", "w2", 161, 50)),
+    false,
+    "the old holder lost it",
+  );
   await b.close();
   rmSync(d, { recursive: true });
 });
@@ -52,7 +63,16 @@ test("editing or deleting an audit record breaks the chain", async () => {
   const b = openSqliteBackend(path);
   for (let i = 0; i < 5; i++)
     await b.transaction((tx) =>
-      tx.appendAudit({ timeMicros: i, ip: Buffer.alloc(16), user: "u", role: "r", api: "get_task", object: `task-${i}`, allowed: true, error: "" }),
+      tx.appendAudit({
+        timeMicros: i,
+        ip: Buffer.alloc(16),
+        user: "u",
+        role: "r",
+        api: "get_task",
+        object: `task-${i}`,
+        allowed: true,
+        error: "",
+      }),
     );
   assert.equal(verifyAuditChain(await b.transaction((tx) => tx.auditChain())), null);
   await b.close();

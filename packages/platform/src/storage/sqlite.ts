@@ -8,7 +8,6 @@ import type {
   AuditFilter,
   AuditRecord,
   BackendTransaction,
-  DocumentKind,
   NewAuditRecord,
   QueueEntry,
   StorageBackend,
@@ -102,8 +101,7 @@ export function openSqliteBackend(path: string): StorageBackend {
   db.pragma("busy_timeout = 10000");
   db.exec(SCHEMA);
   const version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
-    | { value: string }
-    | undefined;
+    { value: string } | undefined;
   if (!version) db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(SCHEMA_VERSION);
   else if (version.value !== SCHEMA_VERSION)
     throw new PlatformError("INTERNAL", `unsupported database schema version ${version.value}`);
@@ -130,7 +128,9 @@ export function openSqliteBackend(path: string): StorageBackend {
     expired: db.prepare(
       "SELECT * FROM task_queue WHERE lease_owner IS NOT NULL AND lease_expires_at < ? ORDER BY enqueued_at",
     ),
-    release: db.prepare("UPDATE task_queue SET lease_owner = NULL, lease_expires_at = NULL WHERE task_id = ?"),
+    release: db.prepare(
+      "UPDATE task_queue SET lease_owner = NULL, lease_expires_at = NULL WHERE task_id = ?",
+    ),
     queueLength: db.prepare("SELECT COUNT(*) AS n FROM task_queue"),
     lastAudit: db.prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"),
     appendAudit: db.prepare(
@@ -161,7 +161,10 @@ export function openSqliteBackend(path: string): StorageBackend {
       return q.delete.run(kind, id).changes === 1;
     },
     async list(kind) {
-      return (q.list.all(kind) as Array<{ id: string; value: Buffer }>).map((r) => ({ id: r.id, value: r.value }));
+      return (q.list.all(kind) as Array<{ id: string; value: Buffer }>).map((r) => ({
+        id: r.id,
+        value: r.value,
+      }));
     },
     async count(kind) {
       return (q.count.get(kind) as { n: number }).n;
@@ -180,7 +183,12 @@ export function openSqliteBackend(path: string): StorageBackend {
       const row = q.nextLeasable.get(now) as QueueRow | undefined;
       if (!row) return undefined;
       q.lease.run(worker, now + leaseMs, row.task_id);
-      return toEntry({ ...row, lease_owner: worker, lease_expires_at: now + leaseMs, attempts: row.attempts + 1 });
+      return toEntry({
+        ...row,
+        lease_owner: worker,
+        lease_expires_at: now + leaseMs,
+        attempts: row.attempts + 1,
+      });
     },
     async renewLease(taskId, worker, now, leaseMs) {
       return q.renew.run(now + leaseMs, taskId, worker, now).changes === 1;
@@ -215,12 +223,16 @@ export function openSqliteBackend(path: string): StorageBackend {
     async queryAudit(filter: AuditFilter, limit: number) {
       const where: string[] = [];
       const params: unknown[] = [];
-      if (filter.user !== undefined) (where.push("user = ?"), params.push(filter.user));
-      if (filter.api !== undefined) (where.push("api = ?"), params.push(filter.api));
-      if (filter.object !== undefined) (where.push("object = ?"), params.push(filter.object));
-      if (filter.allowed !== undefined) (where.push("allowed = ?"), params.push(filter.allowed ? 1 : 0));
-      if (filter.sinceMicros !== undefined) (where.push("time_us >= ?"), params.push(filter.sinceMicros));
-      if (filter.untilMicros !== undefined) (where.push("time_us <= ?"), params.push(filter.untilMicros));
+      const condition = (clause: string, value: unknown) => {
+        where.push(clause);
+        params.push(value);
+      };
+      if (filter.user !== undefined) condition("user = ?", filter.user);
+      if (filter.api !== undefined) condition("api = ?", filter.api);
+      if (filter.object !== undefined) condition("object = ?", filter.object);
+      if (filter.allowed !== undefined) condition("allowed = ?", filter.allowed ? 1 : 0);
+      if (filter.sinceMicros !== undefined) condition("time_us >= ?", filter.sinceMicros);
+      if (filter.untilMicros !== undefined) condition("time_us <= ?", filter.untilMicros);
       for (const word of filter.words ?? []) {
         where.push("instr(lower(api || ' ' || object || ' ' || user || ' ' || error), ?) > 0");
         params.push(word.toLowerCase());

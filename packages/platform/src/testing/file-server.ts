@@ -60,11 +60,16 @@ export async function startFileServer(): Promise<FileServer> {
         return;
       }
       const half = Math.floor(size / 2);
-      createReadStream(path, { start: 0, end: half - 1 }).on("end", () => {
-        gate.open.then(() => {
-          if (!res.destroyed) createReadStream(path, { start: half }).pipe(res);
-        }, () => {});
-      }).pipe(res, { end: false });
+      createReadStream(path, { start: 0, end: half - 1 })
+        .on("end", () => {
+          gate.open.then(
+            () => {
+              if (!res.destroyed) createReadStream(path, { start: half }).pipe(res);
+            },
+            () => {},
+          );
+        })
+        .pipe(res, { end: false });
     } else if (req.method === "PUT") {
       if (refusePut.has(rel.replace(/^\//, ""))) {
         req.resume();

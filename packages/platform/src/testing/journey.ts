@@ -66,12 +66,19 @@ export async function registerOutput(
   schema: FileSchema = "aes-gcm-128",
 ): Promise<RegisteredOutput> {
   const crypto = newCrypto(schema);
-  const { dataId } = await client.frontend.registerOutputFile({ url: server.urlOf(name), cryptoInfo: crypto });
+  const { dataId } = await client.frontend.registerOutputFile({
+    url: server.urlOf(name),
+    cryptoInfo: crypto,
+  });
   return { dataId, crypto, name };
 }
 
 /** Fetches an output from the server and decrypts it, checking its tag against `expectedTag`. */
-export async function readOutput(server: FileServer, out: RegisteredOutput, expectedTag?: Uint8Array): Promise<string> {
+export async function readOutput(
+  server: FileServer,
+  out: RegisteredOutput,
+  expectedTag?: Uint8Array,
+): Promise<string> {
   const { plaintext } = await decryptBuffer(out.crypto, readFileSync(server.path(out.name)), {
     expectedTag,
     fileName: out.name,

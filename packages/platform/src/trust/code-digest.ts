@@ -31,7 +31,9 @@ export function codeDigest(): string {
   }
   const h = createHash("sha256");
   for (const file of files.sort()) {
-    h.update(relative(packages, file)).update("\0").update(createHash("sha256").update(readFileSync(file)).digest());
+    h.update(relative(packages, file))
+      .update("\0")
+      .update(createHash("sha256").update(readFileSync(file)).digest());
   }
   cached = h.digest("hex");
   return cached;

@@ -1,7 +1,13 @@
 // The platform's trust setup: one attestation backend per service, the sealing key of the store, RA-TLS
 // certificates for every endpoint, the signed policy clients verify us with, and Teaclave-era client files.
 // Everything clients need is written to `<data-dir>/client/`.
-import { createHash, generateKeyPairSync, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import {
+  createHash,
+  generateKeyPairSync,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+} from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -25,7 +31,14 @@ import {
 import { codeDigest } from "./code-digest.js";
 
 /** The services that present attested endpoints. */
-export const SERVICES = ["authentication", "frontend", "management", "storage", "scheduler", "execution"] as const;
+export const SERVICES = [
+  "authentication",
+  "frontend",
+  "management",
+  "storage",
+  "scheduler",
+  "execution",
+] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** Which services may call which (inbound allow-lists of the internal endpoints). */
@@ -39,7 +52,9 @@ export const INBOUND: Readonly<Partial<Record<ServiceName, readonly ServiceName[
  * What the services' simulated measurement covers besides their code. Configuration is not measured yet:
  * a constant per deployment format, so the platform and its workers agree.
  */
-export const DEPLOYMENT_CONFIG_DIGEST = createHash("sha256").update("mesatee-deployment-config-v1").digest("hex");
+export const DEPLOYMENT_CONFIG_DIGEST = createHash("sha256")
+  .update("mesatee-deployment-config-v1")
+  .digest("hex");
 
 const AUDITORS = ["auditor-1", "auditor-2"] as const;
 
@@ -98,7 +113,9 @@ export async function openServiceIdentity(options: {
  * files are (re)written for the current build; without it (a service in its own process), the signed
  * policy is read from the client directory and verified.
  */
-export async function openDeployment(options: TrustOptions & { readonly write?: boolean }): Promise<Deployment> {
+export async function openDeployment(
+  options: TrustOptions & { readonly write?: boolean },
+): Promise<Deployment> {
   const write = options.write ?? true;
   const simDir = join(options.attestationDir, "simulation");
   mkdirSync(simDir, { recursive: true, mode: 0o700 });
@@ -108,7 +125,13 @@ export async function openDeployment(options: TrustOptions & { readonly write?: 
   const backend = (service: ServiceName) => {
     let b = backends.get(service);
     if (!b) {
-      b = createBackend({ kind: "simulation", dir: simDir, service, codeDigest: code, configDigest: DEPLOYMENT_CONFIG_DIGEST });
+      b = createBackend({
+        kind: "simulation",
+        dir: simDir,
+        service,
+        codeDigest: code,
+        configDigest: DEPLOYMENT_CONFIG_DIGEST,
+      });
       backends.set(service, b);
     }
     return b;

@@ -14,7 +14,9 @@ import { startTestPlatform, type TestPlatform } from "../testing/harness.js";
 import { SERVICES } from "./deployment.js";
 
 const run = promisify(execFile);
-const CHECK = fileURLToPath(new URL("../src/teaclave/testdata/teaclave_client_check.py", import.meta.resolve("@mesatee/attestation")));
+const CHECK = fileURLToPath(
+  new URL("../src/teaclave/testdata/teaclave_client_check.py", import.meta.resolve("@mesatee/attestation")),
+);
 
 let t: TestPlatform;
 before(async () => {
@@ -48,6 +50,8 @@ test("a policy edited after signing is refused", () => {
   }
 });
 
+// Policies are edited as raw JSON on purpose: the edits are what an attacker or a mistake would produce.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function refusedWith(policyEdit: (p: Record<string, any>) => void): Promise<MesateeError> {
   const raw = JSON.parse(readFileSync(join(t.platform.clientDir, "policy.json"), "utf8"));
   policyEdit(raw);
@@ -69,14 +73,16 @@ async function refusedWith(policyEdit: (p: Record<string, any>) => void): Promis
 }
 
 test("the SDK refuses a platform whose evidence is simulation under a production policy, before any request", async () => {
-  const before = (await t.admin.frontend.queryAuditLogs({ query: "api:user_login", limit: 1000n })).logs.length;
+  const before = (await t.admin.frontend.queryAuditLogs({ query: "api:user_login", limit: 1000n })).logs
+    .length;
   const e = await refusedWith((p) => {
     p.allowSimulation = false;
     p.trustAnchors.simulationRootSha256 = null;
     for (const s of Object.values(p.services) as Array<Record<string, unknown>>) s.allowDebug = false;
   });
   assert.match(e.message, /SIMULATION|simulation|root/i);
-  const after = (await t.admin.frontend.queryAuditLogs({ query: "api:user_login", limit: 1000n })).logs.length;
+  const after = (await t.admin.frontend.queryAuditLogs({ query: "api:user_login", limit: 1000n })).logs
+    .length;
   assert.equal(after, before, "no login request reached the platform");
 });
 
@@ -127,7 +133,14 @@ test("Teaclave's Python client check refuses the platform under another enclave_
     writeFileSync(join(dir, "enclave_info.toml"), info);
     const [host, port] = endpoint(t.platform.frontendUrl);
     await assert.rejects(
-      run("/usr/bin/python3", [CHECK, host, port, join(t.platform.clientDir, "as_root_ca_cert.pem"), join(dir, "enclave_info.toml"), "frontend"]),
+      run("/usr/bin/python3", [
+        CHECK,
+        host,
+        port,
+        join(t.platform.clientDir, "as_root_ca_cert.pem"),
+        join(dir, "enclave_info.toml"),
+        "frontend",
+      ]),
       /mr_enclave mismatch/,
     );
   } finally {

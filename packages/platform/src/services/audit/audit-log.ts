@@ -51,7 +51,8 @@ export function ipBytes(address: string | undefined): Buffer {
  * the api, object, user or error text case-insensitively.
  */
 export function parseAuditQuery(query: string): AuditFilter {
-  if (query.length > MAX_QUERY_LENGTH) throw invalidArgument(`query is longer than ${MAX_QUERY_LENGTH} characters`);
+  if (query.length > MAX_QUERY_LENGTH)
+    throw invalidArgument(`query is longer than ${MAX_QUERY_LENGTH} characters`);
   const filter: { -readonly [K in keyof AuditFilter]: AuditFilter[K] } = {};
   const words: string[] = [];
   for (const term of query.split(/\s+/).filter((t) => t && t !== "*")) {
@@ -96,7 +97,8 @@ export class AuditLog {
   /** Newest first. */
   async query(query: string, limit: bigint): Promise<AuditRecord[]> {
     const filter = parseAuditQuery(query);
-    const n = limit === 0n ? DEFAULT_AUDIT_LIMIT : Number(limit > BigInt(MAX_AUDIT_LIMIT) ? MAX_AUDIT_LIMIT : limit);
+    const n =
+      limit === 0n ? DEFAULT_AUDIT_LIMIT : Number(limit > BigInt(MAX_AUDIT_LIMIT) ? MAX_AUDIT_LIMIT : limit);
     return this.store.transaction((tx) => tx.queryAudit(filter, n));
   }
 

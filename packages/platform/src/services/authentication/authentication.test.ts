@@ -4,7 +4,13 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Code } from "@connectrpc/connect";
 import { MesateeError, type MesateeClient } from "@mesatee/sdk";
-import { ADMIN_PASSWORD, FakeClock, startTestPlatform, USER_PASSWORD, type TestPlatform } from "../../testing/harness.js";
+import {
+  ADMIN_PASSWORD,
+  FakeClock,
+  startTestPlatform,
+  USER_PASSWORD,
+  type TestPlatform,
+} from "../../testing/harness.js";
 import { DEFAULT_PASSWORD_HASHING, Passwords } from "./passwords.js";
 
 let t: TestPlatform;
@@ -57,7 +63,12 @@ test("resetting and updating a user revoke its tokens", async () => {
   const { password } = await t.admin.authentication.resetUserPassword({ id: "resetme" });
   await unauthenticated(probe(u));
   await u.login("resetme", password);
-  await t.admin.authentication.userUpdate({ id: "resetme", password: "updated-password", role: "DataOwner", attribute: "g" });
+  await t.admin.authentication.userUpdate({
+    id: "resetme",
+    password: "updated-password",
+    role: "DataOwner",
+    attribute: "g",
+  });
   await unauthenticated(probe(u));
 });
 
@@ -65,7 +76,12 @@ test("deleting a user revokes its tokens, even if the id is registered again", a
   const u = await t.user("ghost", "DataOwner", "g");
   await t.admin.authentication.deleteUser({ id: "ghost" });
   await unauthenticated(probe(u));
-  await t.admin.authentication.userRegister({ id: "ghost", password: USER_PASSWORD, role: "DataOwner", attribute: "g" });
+  await t.admin.authentication.userRegister({
+    id: "ghost",
+    password: USER_PASSWORD,
+    role: "DataOwner",
+    attribute: "g",
+  });
   await unauthenticated(probe(u));
 });
 
@@ -82,7 +98,9 @@ test("missing, forged and borrowed credentials are refused", async () => {
   await unauthenticated(probe(c));
   // A token with an edited payload (another subject) fails the signature.
   const payload = JSON.parse(Buffer.from(p, "base64url").toString());
-  const forged = Buffer.from(JSON.stringify({ ...payload, sub: "admin", role: "PlatformAdmin" })).toString("base64url");
+  const forged = Buffer.from(JSON.stringify({ ...payload, sub: "admin", role: "PlatformAdmin" })).toString(
+    "base64url",
+  );
   c.setCredential({ id: "admin", token: `${h}.${forged}.${s}` });
   await unauthenticated(probe(c));
   // An unsigned token is refused.

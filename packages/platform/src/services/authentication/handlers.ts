@@ -18,7 +18,9 @@ export function authenticationRoutes(service: AuthenticationService, gateway: Ga
           return {};
         }),
       userLogin: (req, ctx) =>
-        gateway.anonymous(ctx, "user_login", req.id, async () => ({ token: await service.login(req.id, req.password) })),
+        gateway.anonymous(ctx, "user_login", req.id, async () => ({
+          token: await service.login(req.id, req.password),
+        })),
       userChangePassword: (req, ctx) =>
         gateway.call(ctx, "user_change_password", "", async (caller) => {
           await service.changePassword(caller, req.password);
@@ -34,6 +36,8 @@ export function authenticationRoutes(service: AuthenticationService, gateway: Ga
           return {};
         }),
       listUsers: (req, ctx) =>
-        gateway.call(ctx, "list_users", req.id, async (caller) => ({ ids: await service.list(caller, req.id) })),
+        gateway.call(ctx, "list_users", req.id, async (caller) => ({
+          ids: await service.list(caller, req.id),
+        })),
     });
 }

@@ -38,7 +38,10 @@ export class RemoteAuthenticator implements Authenticator {
   private readonly remote;
 
   constructor(options: Omit<InternalClientOptions, "service">) {
-    this.remote = internalClient(authentication.TeaclaveAuthenticationInternal, { ...options, service: "authentication" });
+    this.remote = internalClient(authentication.TeaclaveAuthenticationInternal, {
+      ...options,
+      service: "authentication",
+    });
   }
 
   async authenticate(id: string, token: string): Promise<Caller> {

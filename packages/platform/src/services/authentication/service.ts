@@ -44,7 +44,11 @@ export class AuthenticationService {
     private readonly tokens: Tokens,
   ) {}
 
-  static async open(store: Store, clock: Clock, config: AuthenticationConfig): Promise<AuthenticationService> {
+  static async open(
+    store: Store,
+    clock: Clock,
+    config: AuthenticationConfig,
+  ): Promise<AuthenticationService> {
     const tokens = await Tokens.open(store, clock, config.tokenTtlSeconds);
     return new AuthenticationService(store, clock, config, new Passwords(config.passwordHashing), tokens);
   }

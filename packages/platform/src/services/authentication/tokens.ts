@@ -1,6 +1,12 @@
 // Session tokens: JWTs signed with an Ed25519 key generated once and kept sealed in the store, so tokens
 // survive a restart. Each token carries the user's token generation; rotating it revokes the tokens.
-import { generateKeyPairSync, type KeyObject, createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
+import {
+  generateKeyPairSync,
+  type KeyObject,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+} from "node:crypto";
 import { SignJWT, jwtVerify } from "jose";
 import type { Clock } from "../../clock.js";
 import { unauthenticated } from "../../errors.js";
@@ -62,7 +68,11 @@ export class Tokens {
         currentDate: new Date(this.clock.now()),
         clockTolerance: 0,
       });
-      if (typeof payload.role !== "string" || typeof payload.gen !== "string" || typeof payload.exp !== "number")
+      if (
+        typeof payload.role !== "string" ||
+        typeof payload.gen !== "string" ||
+        typeof payload.exp !== "number"
+      )
         throw unauthenticated();
       return { sub: userId, role: payload.role, gen: payload.gen, exp: payload.exp };
     } catch {

@@ -14,7 +14,11 @@ export function functionFields(req: FunctionRequest): FunctionFields {
     executorType: req.executorType,
     public: req.public,
     payload: req.payload,
-    arguments: req.arguments.map((a) => ({ key: a.key, defaultValue: a.defaultValue, allowOverwrite: a.allowOverwrite })),
+    arguments: req.arguments.map((a) => ({
+      key: a.key,
+      defaultValue: a.defaultValue,
+      allowOverwrite: a.allowOverwrite,
+    })),
     inputs: req.inputs.map((i) => ({ name: i.name, description: i.description, optional: i.optional })),
     outputs: req.outputs.map((o) => ({ name: o.name, description: o.description, optional: o.optional })),
     userAllowlist: req.userAllowlist,

@@ -14,13 +14,27 @@ export function frontendRoutes(m: ManagementService, audit: AuditLog, gateway: G
   return (router: ConnectRouter) =>
     router.service(frontend.TeaclaveFrontend, {
       registerInputFile: (req, ctx) =>
-        gateway.call(ctx, "register_input_file", (r) => r.dataId, async (caller) => ({
-          dataId: await m.files.registerInput(caller, { url: req.url, cmac: req.cmac, ...cryptoOf(req.cryptoInfo) }),
-        })),
+        gateway.call(
+          ctx,
+          "register_input_file",
+          (r) => r.dataId,
+          async (caller) => ({
+            dataId: await m.files.registerInput(caller, {
+              url: req.url,
+              cmac: req.cmac,
+              ...cryptoOf(req.cryptoInfo),
+            }),
+          }),
+        ),
       registerOutputFile: (req, ctx) =>
-        gateway.call(ctx, "register_output_file", (r) => r.dataId, async (caller) => ({
-          dataId: await m.files.registerOutput(caller, { url: req.url, ...cryptoOf(req.cryptoInfo) }),
-        })),
+        gateway.call(
+          ctx,
+          "register_output_file",
+          (r) => r.dataId,
+          async (caller) => ({
+            dataId: await m.files.registerOutput(caller, { url: req.url, ...cryptoOf(req.cryptoInfo) }),
+          }),
+        ),
       updateInputFile: (req, ctx) =>
         gateway.call(ctx, "update_input_file", req.dataId, async (caller) => ({
           dataId: await m.files.updateInput(caller, req.dataId, req.url),
@@ -30,9 +44,14 @@ export function frontendRoutes(m: ManagementService, audit: AuditLog, gateway: G
           dataId: await m.files.updateOutput(caller, req.dataId, req.url),
         })),
       registerFusionOutput: (req, ctx) =>
-        gateway.call(ctx, "register_fusion_output", (r) => r.dataId, async (caller) => ({
-          dataId: await m.files.registerFusionOutput(caller, req.ownerList),
-        })),
+        gateway.call(
+          ctx,
+          "register_fusion_output",
+          (r) => r.dataId,
+          async (caller) => ({
+            dataId: await m.files.registerFusionOutput(caller, req.ownerList),
+          }),
+        ),
       registerInputFromOutput: (req, ctx) =>
         gateway.call(ctx, "register_input_from_output", req.dataId, async (caller) => ({
           dataId: await m.files.registerInputFromOutput(caller, req.dataId),
@@ -48,9 +67,14 @@ export function frontendRoutes(m: ManagementService, audit: AuditLog, gateway: G
           return { owner: [...f.owners], cmac: Buffer.from(f.cmac, "hex") };
         }),
       registerFunction: (req, ctx) =>
-        gateway.call(ctx, "register_function", (r) => r.functionId, async (caller) => ({
-          functionId: await m.functions.register(caller, functionFields(req)),
-        })),
+        gateway.call(
+          ctx,
+          "register_function",
+          (r) => r.functionId,
+          async (caller) => ({
+            functionId: await m.functions.register(caller, functionFields(req)),
+          }),
+        ),
       getFunction: (req, ctx) =>
         gateway.call(ctx, "get_function", req.functionId, async (caller) => {
           const { fn, view } = await m.functions.get(caller, req.functionId);
@@ -81,17 +105,24 @@ export function frontendRoutes(m: ManagementService, audit: AuditLog, gateway: G
           return {};
         }),
       createTask: (req, ctx) =>
-        gateway.call(ctx, "create_task", (r) => r.taskId, async (caller) => ({
-          taskId: await m.tasks.create(caller, {
-            functionId: req.functionId,
-            functionArguments: req.functionArguments,
-            executor: req.executor,
-            inputsOwnership: req.inputsOwnership.map((o) => ({ name: o.dataName, owners: o.uids })),
-            outputsOwnership: req.outputsOwnership.map((o) => ({ name: o.dataName, owners: o.uids })),
+        gateway.call(
+          ctx,
+          "create_task",
+          (r) => r.taskId,
+          async (caller) => ({
+            taskId: await m.tasks.create(caller, {
+              functionId: req.functionId,
+              functionArguments: req.functionArguments,
+              executor: req.executor,
+              inputsOwnership: req.inputsOwnership.map((o) => ({ name: o.dataName, owners: o.uids })),
+              outputsOwnership: req.outputsOwnership.map((o) => ({ name: o.dataName, owners: o.uids })),
+            }),
           }),
-        })),
+        ),
       getTask: (req, ctx) =>
-        gateway.call(ctx, "get_task", req.taskId, async (caller) => taskResponse(await m.tasks.get(caller, req.taskId))),
+        gateway.call(ctx, "get_task", req.taskId, async (caller) =>
+          taskResponse(await m.tasks.get(caller, req.taskId)),
+        ),
       assignData: (req, ctx) =>
         gateway.call(ctx, "assign_data", req.taskId, async (caller) => {
           await m.tasks.assign(

@@ -10,15 +10,19 @@ import { kRemoteAddress } from "../../server/rpc-server.js";
 import { CLIENT_ADDRESS_HEADER } from "../gateway/gateway.js";
 import type { Gateway } from "../gateway/gateway.js";
 
-const snake = (method: string) => method.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? c.toLowerCase() : `_${c.toLowerCase()}`));
+const snake = (method: string) =>
+  method.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? c.toLowerCase() : `_${c.toLowerCase()}`));
 
-export function frontendProxyRoutes(gateway: Gateway, management: InternalClient<typeof frontend.TeaclaveFrontend>) {
+export function frontendProxyRoutes(
+  gateway: Gateway,
+  management: InternalClient<typeof frontend.TeaclaveFrontend>,
+) {
   const impl: Record<string, unknown> = {};
   for (const method of frontend.TeaclaveFrontend.methods) {
     const api = snake(method.name) as Api;
-    const forward = (management.client as unknown as Record<string, (req: unknown, opts: unknown) => Promise<unknown>>)[
-      method.localName
-    ]!;
+    const forward = (
+      management.client as unknown as Record<string, (req: unknown, opts: unknown) => Promise<unknown>>
+    )[method.localName]!;
     impl[method.localName] = async (req: unknown, ctx: HandlerContext) => {
       await gateway.admit(ctx, api);
       const headers = new Headers();
@@ -34,5 +38,8 @@ export function frontendProxyRoutes(gateway: Gateway, management: InternalClient
     };
   }
   return (router: ConnectRouter) =>
-    router.service(frontend.TeaclaveFrontend, impl as unknown as ServiceImpl<typeof frontend.TeaclaveFrontend>);
+    router.service(
+      frontend.TeaclaveFrontend,
+      impl as unknown as ServiceImpl<typeof frontend.TeaclaveFrontend>,
+    );
 }

@@ -33,7 +33,12 @@ export class Gateway {
   ) {}
 
   /** An authenticated call. */
-  async call<R>(ctx: HandlerContext, api: Api, object: AuditObject<R>, run: (caller: Caller) => Promise<R>): Promise<R> {
+  async call<R>(
+    ctx: HandlerContext,
+    api: Api,
+    object: AuditObject<R>,
+    run: (caller: Caller) => Promise<R>,
+  ): Promise<R> {
     const id = ctx.requestHeader.get("id") ?? "";
     let caller: Caller | undefined;
     try {
@@ -112,5 +117,7 @@ function objectOf<R>(object: AuditObject<R>, response: R | undefined): string {
 }
 
 function reason(error: unknown): string {
-  return error instanceof PlatformError ? `${error.code}: ${error.message}`.slice(0, 512) : "INTERNAL: internal error";
+  return error instanceof PlatformError
+    ? `${error.code}: ${error.message}`.slice(0, 512)
+    : "INTERNAL: internal error";
 }

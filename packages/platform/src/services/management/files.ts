@@ -94,7 +94,13 @@ export class FileRegistry {
       if (!old) throw notFound(`output file ${dataId} does not exist`);
       authorizeUpdateFile(caller, old);
       if (old.fusion) throw invalidArgument("fusion outputs cannot be moved");
-      const file: OutputFile = { ...old, id: newId("output"), url: checked, cmac: null, createdAt: this.clock.now() };
+      const file: OutputFile = {
+        ...old,
+        id: newId("output"),
+        url: checked,
+        cmac: null,
+        createdAt: this.clock.now(),
+      };
       await tx.insert("output", file.id, file);
       return file.id;
     });

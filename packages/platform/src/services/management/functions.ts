@@ -43,10 +43,7 @@ export interface FunctionUsage {
   readonly usage: number;
 }
 
-type Validated = Omit<
-  FunctionRecord,
-  "id" | "owner" | "usageCount" | "disabled" | "createdAt" | "updatedAt"
->;
+type Validated = Omit<FunctionRecord, "id" | "owner" | "usageCount" | "disabled" | "createdAt" | "updatedAt">;
 
 async function editLists(
   tx: Transaction,
@@ -85,7 +82,8 @@ export class FunctionRegistry {
       await requireUsers(tx, fn.userAllowlist);
       await tx.insert("function", fn.id, fn);
       await editLists(tx, caller.id, (l) => ({ ...l, registered: withId(l.registered, fn.id) }));
-      for (const u of fn.userAllowlist) await editLists(tx, u, (l) => ({ ...l, allowed: withId(l.allowed, fn.id) }));
+      for (const u of fn.userAllowlist)
+        await editLists(tx, u, (l) => ({ ...l, allowed: withId(l.allowed, fn.id) }));
     });
     return fn.id;
   }
@@ -163,7 +161,8 @@ export class FunctionRegistry {
 
   private async unlist(tx: Transaction, fn: FunctionRecord): Promise<void> {
     await editLists(tx, fn.owner, (l) => ({ ...l, registered: withoutId(l.registered, fn.id) }));
-    for (const u of fn.userAllowlist) await editLists(tx, u, (l) => ({ ...l, allowed: withoutId(l.allowed, fn.id) }));
+    for (const u of fn.userAllowlist)
+      await editLists(tx, u, (l) => ({ ...l, allowed: withoutId(l.allowed, fn.id) }));
   }
 
   private async require(tx: Transaction, functionId: string): Promise<FunctionRecord> {
@@ -177,13 +176,15 @@ export class FunctionRegistry {
     const executorType = (f.executorType === "" ? "builtin" : f.executorType) as ExecutorType;
     if (!EXECUTOR_TYPES.includes(executorType))
       throw invalidArgument(`unsupported executor type ${JSON.stringify(truncate(f.executorType))}`);
-    if (f.payload.length > l.maxPayloadBytes) throw invalidArgument(`payload is larger than ${l.maxPayloadBytes} bytes`);
+    if (f.payload.length > l.maxPayloadBytes)
+      throw invalidArgument(`payload is larger than ${l.maxPayloadBytes} bytes`);
     if (executorType !== "builtin" && f.payload.length === 0)
       throw invalidArgument(`a ${executorType} function needs a payload`);
     if (f.arguments.length > l.maxArguments) throw invalidArgument(`more than ${l.maxArguments} arguments`);
     if (f.inputs.length > l.maxFiles || f.outputs.length > l.maxFiles)
       throw invalidArgument(`more than ${l.maxFiles} inputs or outputs`);
-    if (f.userAllowlist.length > l.maxAllowlist) throw invalidArgument(`allowlist longer than ${l.maxAllowlist}`);
+    if (f.userAllowlist.length > l.maxAllowlist)
+      throw invalidArgument(`allowlist longer than ${l.maxAllowlist}`);
     if (!Number.isInteger(f.usageQuota)) throw invalidArgument("usage quota must be an integer");
     for (const a of f.arguments) {
       validateName(a.key, "argument key");
@@ -197,14 +198,19 @@ export class FunctionRegistry {
     unique(f.inputs, (i) => i.name, "input");
     unique(f.outputs, (o) => o.name, "output");
     for (const u of f.userAllowlist)
-      if (!isValidUserId(u)) throw invalidArgument(`invalid user id in allowlist ${JSON.stringify(truncate(u))}`);
+      if (!isValidUserId(u))
+        throw invalidArgument(`invalid user id in allowlist ${JSON.stringify(truncate(u))}`);
     return {
       name: validateText(f.name, l.maxNameLength, "function name", true),
       description: validateText(f.description, l.maxDescriptionLength, "description", false),
       executorType,
       public: f.public,
       payload: Buffer.from(f.payload).toString("base64"),
-      arguments: f.arguments.map((a) => ({ key: a.key, defaultValue: a.defaultValue, allowOverwrite: a.allowOverwrite })),
+      arguments: f.arguments.map((a) => ({
+        key: a.key,
+        defaultValue: a.defaultValue,
+        allowOverwrite: a.allowOverwrite,
+      })),
       inputs: f.inputs.map((i) => ({ name: i.name, description: i.description, optional: i.optional })),
       outputs: f.outputs.map((o) => ({ name: o.name, description: o.description, optional: o.optional })),
       userAllowlist: [...new Set(f.userAllowlist)],

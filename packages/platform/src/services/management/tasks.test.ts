@@ -113,9 +113,15 @@ test("create: argument, input, output and executor mismatches are refused", asyn
   await refused(a.frontend.createTask({ ...base, functionArguments: "[1,2]" }), "INVALID_ARGUMENT");
   await refused(a.frontend.createTask({ ...base, functionArguments: "{not json" }), "INVALID_ARGUMENT");
   await refused(a.frontend.createTask({ ...base, executor: "mesapy" }), "INVALID_ARGUMENT");
-  await refused(a.frontend.createTask({ ...base, inputsOwnership: [{ dataName: "in_a", uids: ["a"] }] }), "INVALID_ARGUMENT");
   await refused(
-    a.frontend.createTask({ ...base, inputsOwnership: [...base.inputsOwnership, { dataName: "nope", uids: ["a"] }] }),
+    a.frontend.createTask({ ...base, inputsOwnership: [{ dataName: "in_a", uids: ["a"] }] }),
+    "INVALID_ARGUMENT",
+  );
+  await refused(
+    a.frontend.createTask({
+      ...base,
+      inputsOwnership: [...base.inputsOwnership, { dataName: "nope", uids: ["a"] }],
+    }),
     "INVALID_ARGUMENT",
   );
   await refused(a.frontend.createTask({ ...base, outputsOwnership: [] }), "INVALID_ARGUMENT");
@@ -124,12 +130,18 @@ test("create: argument, input, output and executor mismatches are refused", asyn
     "INVALID_ARGUMENT",
   );
   await refused(
-    a.frontend.createTask({ ...base, inputsOwnership: [{ dataName: "constructor", uids: ["a"] }, ...base.inputsOwnership] }),
+    a.frontend.createTask({
+      ...base,
+      inputsOwnership: [{ dataName: "constructor", uids: ["a"] }, ...base.inputsOwnership],
+    }),
     "INVALID_ARGUMENT",
   );
   // Optional inputs may be left out, or given.
-  await a.frontend.createTask({ ...base, inputsOwnership: [...base.inputsOwnership, { dataName: "in_opt", uids: ["c"] }] });
-  assert.equal(await t.platform.store.transaction((tx) => tx.count("task")) > 0, true);
+  await a.frontend.createTask({
+    ...base,
+    inputsOwnership: [...base.inputsOwnership, { dataName: "in_opt", uids: ["c"] }],
+  });
+  assert.equal((await t.platform.store.transaction((tx) => tx.count("task"))) > 0, true);
 });
 
 test("create: private functions need the allowlist, and their owner becomes a participant", async () => {
@@ -164,11 +176,31 @@ test("assign: only participants, only their own files, only with the declared ow
   const inC = await input(c);
   const outA = await output(a);
 
-  await refused(c.frontend.assignData({ taskId, inputs: [{ dataName: "in_a", dataId: inC }] }), "PERMISSION_DENIED", taskId);
-  await refused(a.frontend.assignData({ taskId, inputs: [{ dataName: "in_b", dataId: inB }] }), "PERMISSION_DENIED", taskId);
-  await refused(a.frontend.assignData({ taskId, inputs: [{ dataName: "in_b", dataId: inA }] }), "PERMISSION_DENIED", taskId);
-  await refused(a.frontend.assignData({ taskId, inputs: [{ dataName: "nope", dataId: inA }] }), "INVALID_ARGUMENT", taskId);
-  await refused(a.frontend.assignData({ taskId, inputs: [{ dataName: "in_a", dataId: "output-x" }] }), "INVALID_ARGUMENT", taskId);
+  await refused(
+    c.frontend.assignData({ taskId, inputs: [{ dataName: "in_a", dataId: inC }] }),
+    "PERMISSION_DENIED",
+    taskId,
+  );
+  await refused(
+    a.frontend.assignData({ taskId, inputs: [{ dataName: "in_b", dataId: inB }] }),
+    "PERMISSION_DENIED",
+    taskId,
+  );
+  await refused(
+    a.frontend.assignData({ taskId, inputs: [{ dataName: "in_b", dataId: inA }] }),
+    "PERMISSION_DENIED",
+    taskId,
+  );
+  await refused(
+    a.frontend.assignData({ taskId, inputs: [{ dataName: "nope", dataId: inA }] }),
+    "INVALID_ARGUMENT",
+    taskId,
+  );
+  await refused(
+    a.frontend.assignData({ taskId, inputs: [{ dataName: "in_a", dataId: "output-x" }] }),
+    "INVALID_ARGUMENT",
+    taskId,
+  );
   // All or nothing: a valid first file with an invalid second one assigns neither.
   await refused(
     a.frontend.assignData({
@@ -181,7 +213,11 @@ test("assign: only participants, only their own files, only with the declared ow
   );
 
   await a.frontend.assignData({ taskId, inputs: [{ dataName: "in_a", dataId: inA }] });
-  await refused(a.frontend.assignData({ taskId, inputs: [{ dataName: "in_a", dataId: inA }] }), "FAILED_PRECONDITION", taskId);
+  await refused(
+    a.frontend.assignData({ taskId, inputs: [{ dataName: "in_a", dataId: inA }] }),
+    "FAILED_PRECONDITION",
+    taskId,
+  );
   assert.equal((await a.frontend.getTask({ taskId })).status, common.TaskStatus.Created);
   await a.frontend.assignData({ taskId, outputs: [{ dataName: "out_a", dataId: outA }] });
   await b.frontend.assignData({ taskId, inputs: [{ dataName: "in_b", dataId: inB }] });
@@ -195,7 +231,11 @@ test("assign: only participants, only their own files, only with the declared ow
     ],
   );
   // Assigning after every file is assigned is refused.
-  await refused(a.frontend.assignData({ taskId, inputs: [{ dataName: "in_opt", dataId: inA }] }), "FAILED_PRECONDITION", taskId);
+  await refused(
+    a.frontend.assignData({ taskId, inputs: [{ dataName: "in_opt", dataId: inA }] }),
+    "FAILED_PRECONDITION",
+    taskId,
+  );
 });
 
 async function readyTask(): Promise<{ taskId: string; functionId: string }> {
@@ -234,7 +274,13 @@ test("approve: every participant once, only after assignment; invoke: the creato
 });
 
 test("a single-participant task with no files runs on create + invoke", async () => {
-  const { functionId } = await fo.frontend.registerFunction({ name: "builtin-echo", executorType: "builtin", public: true, usageQuota: -1, arguments: [{ key: "message", defaultValue: "", allowOverwrite: true }] });
+  const { functionId } = await fo.frontend.registerFunction({
+    name: "builtin-echo",
+    executorType: "builtin",
+    public: true,
+    usageQuota: -1,
+    arguments: [{ key: "message", defaultValue: "", allowOverwrite: true }],
+  });
   const { taskId } = await a.frontend.createTask({ functionId, functionArguments: '{"message":"hi"}' });
   assert.equal((await a.frontend.getTask({ taskId })).status, common.TaskStatus.Created);
   await a.frontend.invokeTask({ taskId });
@@ -266,7 +312,12 @@ test("a single participant with files: assign, approve, invoke", async () => {
 });
 
 test("invoke counts usage and refuses once the quota is used up", async () => {
-  const { functionId } = await fo.frontend.registerFunction({ name: "builtin-echo", executorType: "builtin", public: true, usageQuota: 1 });
+  const { functionId } = await fo.frontend.registerFunction({
+    name: "builtin-echo",
+    executorType: "builtin",
+    public: true,
+    usageQuota: 1,
+  });
   const t1 = (await a.frontend.createTask({ functionId })).taskId;
   const t2 = (await a.frontend.createTask({ functionId })).taskId;
   await a.frontend.invokeTask({ taskId: t1 });
@@ -353,5 +404,9 @@ test("registering an input from an output needs a finished output and keeps owne
   assert.deepEqual([info.owner, Buffer.from(info.cmac).toString("hex")], [["a"], "ab".repeat(16)]);
   // A finished output cannot be assigned to another task.
   const taskId = await twoPartyTask(await fn(fo));
-  await refused(a.frontend.assignData({ taskId, outputs: [{ dataName: "out_a", dataId: out }] }), "FAILED_PRECONDITION", taskId);
+  await refused(
+    a.frontend.assignData({ taskId, outputs: [{ dataName: "out_a", dataId: out }] }),
+    "FAILED_PRECONDITION",
+    taskId,
+  );
 });

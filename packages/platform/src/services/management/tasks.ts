@@ -8,7 +8,13 @@ import {
   authorizeUseFunction,
 } from "../../access-control/index.js";
 import type { Clock } from "../../clock.js";
-import { PlatformError, failedPrecondition, invalidArgument, notFound, permissionDenied } from "../../errors.js";
+import {
+  PlatformError,
+  failedPrecondition,
+  invalidArgument,
+  notFound,
+  permissionDenied,
+} from "../../errors.js";
 import { TASK_EXECUTORS, executorFamily, type FunctionRecord } from "../../domain/functions.js";
 import { advance, advanceAssignment, isTerminal, transition } from "../../domain/task-state.js";
 import type { StagedTask, Task } from "../../domain/tasks.js";
@@ -66,12 +72,15 @@ export class TaskRegistry {
       const family = executorFamily(fn.executorType);
       const executor = req.executor === "" ? fn.executorType : req.executor;
       if (TASK_EXECUTORS[executor] !== family)
-        throw invalidArgument(`executor ${JSON.stringify(truncate(executor))} cannot run a ${fn.executorType} function`);
+        throw invalidArgument(
+          `executor ${JSON.stringify(truncate(executor))} cannot run a ${fn.executorType} function`,
+        );
       const functionArguments = mergeArguments(fn, args);
       checkFiles(fn.inputs, inputs, "input");
       checkFiles(fn.outputs, outputs, "output");
       const participants = new Set<string>([caller.id]);
-      for (const owners of [...Object.values(inputs), ...Object.values(outputs)]) owners.forEach((o) => participants.add(o));
+      for (const owners of [...Object.values(inputs), ...Object.values(outputs)])
+        owners.forEach((o) => participants.add(o));
       if (!fn.public) participants.add(fn.owner);
       await requireUsers(tx, [...participants]);
       const now = this.clock.now();
@@ -107,14 +116,20 @@ export class TaskRegistry {
   }
 
   /** Assigns the caller's files to the task's declared inputs and outputs; all or nothing. */
-  async assign(caller: Caller, taskId: string, inputs: readonly DataMap[], outputs: readonly DataMap[]): Promise<void> {
+  async assign(
+    caller: Caller,
+    taskId: string,
+    inputs: readonly DataMap[],
+    outputs: readonly DataMap[],
+  ): Promise<void> {
     parseId("task", taskId, "task id");
     for (const m of inputs) parseId("input", m.id, "input file id");
     for (const m of outputs) parseId("output", m.id, "output file id");
     await this.store.transaction(async (tx) => {
       let task = await this.require(tx, taskId);
       authorizeParticipant(caller, task);
-      if (task.status !== "Created") throw failedPrecondition(`task ${taskId} is ${task.status}: data can no longer be assigned`);
+      if (task.status !== "Created")
+        throw failedPrecondition(`task ${taskId} is ${task.status}: data can no longer be assigned`);
       const assignedInputs = { ...task.assignedInputs };
       const assignedOutputs = { ...task.assignedOutputs };
       for (const m of inputs) {
@@ -132,7 +147,10 @@ export class TaskRegistry {
           throw invalidArgument(`output file ${m.id} is assigned twice`);
         assignedOutputs[m.name] = m.id;
       }
-      task = advanceAssignment({ ...task, assignedInputs, assignedOutputs, updatedAt: this.clock.now() }, this.clock.now());
+      task = advanceAssignment(
+        { ...task, assignedInputs, assignedOutputs, updatedAt: this.clock.now() },
+        this.clock.now(),
+      );
       await tx.update("task", taskId, task);
     });
   }
@@ -144,12 +162,18 @@ export class TaskRegistry {
       authorizeParticipant(caller, task);
       const now = this.clock.now();
       task = advanceAssignment(task, now);
-      if (task.status === "Created") throw failedPrecondition("not ready: every input and output must be assigned first");
-      if (task.status !== "DataAssigned") throw failedPrecondition(`task ${taskId} is ${task.status}: nothing to approve`);
-      if (task.approvedUsers.includes(caller.id)) throw failedPrecondition("the task is already approved by this user");
+      if (task.status === "Created")
+        throw failedPrecondition("not ready: every input and output must be assigned first");
+      if (task.status !== "DataAssigned")
+        throw failedPrecondition(`task ${taskId} is ${task.status}: nothing to approve`);
+      if (task.approvedUsers.includes(caller.id))
+        throw failedPrecondition("the task is already approved by this user");
       const fn = await tx.get("function", task.functionId);
       if (!fn || fn.disabled) throw failedPrecondition(`function ${task.functionId} is no longer available`);
-      task = advance({ ...task, approvedUsers: [...task.approvedUsers, caller.id].sort(), updatedAt: now }, now);
+      task = advance(
+        { ...task, approvedUsers: [...task.approvedUsers, caller.id].sort(), updatedAt: now },
+        now,
+      );
       await tx.update("task", taskId, task);
     });
   }
@@ -201,7 +225,13 @@ export class TaskRegistry {
     this.events.canceled(taskId);
   }
 
-  private async stage(tx: Transaction, task: Task, fn: FunctionRecord, invokedBy: string, now: number): Promise<StagedTask> {
+  private async stage(
+    tx: Transaction,
+    task: Task,
+    fn: FunctionRecord,
+    invokedBy: string,
+    now: number,
+  ): Promise<StagedTask> {
     const inputs: Record<string, StagedTask["inputs"][string]> = {};
     for (const [name, id] of Object.entries(task.assignedInputs)) {
       const f = await tx.get("input", id);
@@ -238,13 +268,16 @@ export class TaskRegistry {
     assigned: Readonly<Record<string, string>>,
     what: string,
   ): void {
-    if (!fileOwners.includes(caller.id)) throw permissionDenied(`the caller does not own ${what} file ${m.id}`);
+    if (!fileOwners.includes(caller.id))
+      throw permissionDenied(`the caller does not own ${what} file ${m.id}`);
     // Own properties only: names like "constructor" must not resolve through the prototype.
     const expected = Object.hasOwn(spec, m.name) ? spec[m.name] : undefined;
     if (!expected) throw invalidArgument(`the task has no ${what} named ${JSON.stringify(truncate(m.name))}`);
     if (Object.hasOwn(assigned, m.name)) throw failedPrecondition(`${what} ${m.name} is already assigned`);
     if (expected.length !== fileOwners.length || expected.some((o, i) => o !== fileOwners[i]))
-      throw permissionDenied(`the owners of ${what} file ${m.id} differ from the owners the task declares for ${m.name}`);
+      throw permissionDenied(
+        `the owners of ${what} file ${m.id} differ from the owners the task declares for ${m.name}`,
+      );
   }
 
   private async require(tx: Transaction, taskId: string): Promise<Task> {
@@ -269,7 +302,8 @@ export class TaskRegistry {
   }
 
   private ownership(lists: readonly OwnerList[], what: string): Record<string, string[]> {
-    if (lists.length > this.limits.maxFiles) throw invalidArgument(`more than ${this.limits.maxFiles} ${what}s`);
+    if (lists.length > this.limits.maxFiles)
+      throw invalidArgument(`more than ${this.limits.maxFiles} ${what}s`);
     const result: Record<string, string[]> = {};
     for (const l of lists) {
       validateName(l.name, `${what} name`);
@@ -288,17 +322,25 @@ function mergeArguments(fn: FunctionRecord, given: Record<string, unknown>): Rec
   const merged: Record<string, unknown> = {};
   for (const key of Object.keys(given)) {
     const arg = fn.arguments.find((a) => a.key === key);
-    if (!arg) throw invalidArgument(`function_arguments mismatch: the function has no argument ${JSON.stringify(truncate(key))}`);
-    if (!arg.allowOverwrite) throw invalidArgument(`function_arguments mismatch: argument ${key} cannot be overwritten`);
+    if (!arg)
+      throw invalidArgument(
+        `function_arguments mismatch: the function has no argument ${JSON.stringify(truncate(key))}`,
+      );
+    if (!arg.allowOverwrite)
+      throw invalidArgument(`function_arguments mismatch: argument ${key} cannot be overwritten`);
   }
-  for (const arg of fn.arguments) merged[arg.key] = Object.hasOwn(given, arg.key) && arg.allowOverwrite ? given[arg.key] : arg.defaultValue;
+  for (const arg of fn.arguments)
+    merged[arg.key] = Object.hasOwn(given, arg.key) && arg.allowOverwrite ? given[arg.key] : arg.defaultValue;
   return merged;
 }
 
 function checkFiles(declared: FunctionRecord["inputs"], given: Record<string, string[]>, what: string): void {
   for (const name of Object.keys(given))
     if (!declared.some((d) => d.name === name))
-      throw invalidArgument(`${what} keys mismatch: the function has no ${what} ${JSON.stringify(truncate(name))}`);
+      throw invalidArgument(
+        `${what} keys mismatch: the function has no ${what} ${JSON.stringify(truncate(name))}`,
+      );
   for (const d of declared)
-    if (!d.optional && !Object.hasOwn(given, d.name)) throw invalidArgument(`${what} keys mismatch: ${what} ${d.name} is required`);
+    if (!d.optional && !Object.hasOwn(given, d.name))
+      throw invalidArgument(`${what} keys mismatch: ${what} ${d.name} is required`);
 }

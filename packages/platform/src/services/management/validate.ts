@@ -64,8 +64,10 @@ export function validateTag(cmac: Uint8Array, schema: FileSchema): string {
 export function validateOwners(owners: readonly string[], limits: ManagementLimits, what: string): string[] {
   const distinct = [...new Set(owners)].sort();
   if (distinct.length === 0) throw invalidArgument(`${what} needs at least one owner`);
-  if (distinct.length > limits.maxOwners) throw invalidArgument(`${what} has more than ${limits.maxOwners} owners`);
-  for (const id of distinct) if (!isValidUserId(id)) throw invalidArgument(`invalid user id ${JSON.stringify(truncate(id))}`);
+  if (distinct.length > limits.maxOwners)
+    throw invalidArgument(`${what} has more than ${limits.maxOwners} owners`);
+  for (const id of distinct)
+    if (!isValidUserId(id)) throw invalidArgument(`invalid user id ${JSON.stringify(truncate(id))}`);
   return distinct;
 }
 
@@ -80,7 +82,8 @@ const NAME = /^[A-Za-z0-9_.:+=@-]{1,128}$/;
 /** Names of arguments, inputs and outputs. */
 export function validateName(name: string, what: string): string {
   // "__proto__" would rewrite an object's prototype instead of naming an entry.
-  if (!NAME.test(name) || name === "__proto__") throw invalidArgument(`invalid ${what} ${JSON.stringify(truncate(name))}`);
+  if (!NAME.test(name) || name === "__proto__")
+    throw invalidArgument(`invalid ${what} ${JSON.stringify(truncate(name))}`);
   return name;
 }
 
