@@ -13,10 +13,22 @@ import { TaskFiles } from "./task-files.js";
 import { runWasm } from "./wasm/executor.js";
 
 export { flatArgv } from "./argv.js";
-export { DEFAULT_EXECUTOR_LIMITS, resolveLimits, wasmMaxPages, quickJsHeapBytes, type ExecutorLimits } from "./limits.js";
+export {
+  DEFAULT_EXECUTOR_LIMITS,
+  resolveLimits,
+  wasmMaxPages,
+  quickJsHeapBytes,
+  type ExecutorLimits,
+} from "./limits.js";
 export { checkModule } from "./wasm/executor.js";
 export { hardenProcess } from "./sandbox/harden.js";
-export { sandboxPlan, codePaths, permissionFlags, type SandboxPlan, type SandboxOptions } from "./sandbox/launch.js";
+export {
+  sandboxPlan,
+  codePaths,
+  permissionFlags,
+  type SandboxPlan,
+  type SandboxOptions,
+} from "./sandbox/launch.js";
 
 /** Executor families that run user-supplied payloads. */
 export type UserFamily = "wasm" | "javascript" | "python";
@@ -44,8 +56,13 @@ export interface UserFunctionRun {
 export async function runUserFunction(run: UserFunctionRun): Promise<string> {
   const limits = resolveLimits(run.limits);
   const { ctx } = run;
-  if (!isUserFamily(run.family)) throw new FunctionError("INVALID_ARGUMENT", `no user-function executor for ${JSON.stringify(run.family)}`);
-  if (run.payload.length === 0) throw new FunctionError("INVALID_ARGUMENT", `function ${run.functionName} has an empty payload`);
+  if (!isUserFamily(run.family))
+    throw new FunctionError(
+      "INVALID_ARGUMENT",
+      `no user-function executor for ${JSON.stringify(run.family)}`,
+    );
+  if (run.payload.length === 0)
+    throw new FunctionError("INVALID_ARGUMENT", `function ${run.functionName} has an empty payload`);
   const files = await TaskFiles.load(ctx, limits);
   let result: string;
   switch (run.family) {
@@ -63,11 +80,20 @@ export async function runUserFunction(run: UserFunctionRun): Promise<string> {
       });
       break;
     case "python":
-      result = await runPython({ source: run.payload, argv: flatArgv(ctx.args), files, log: functionLog(ctx, "python"), limits });
+      result = await runPython({
+        source: run.payload,
+        argv: flatArgv(ctx.args),
+        files,
+        log: functionLog(ctx, "python"),
+        limits,
+      });
       break;
   }
   if (Buffer.byteLength(result) > limits.maxResultBytes)
-    throw new FunctionError("LIMIT_EXCEEDED", `the return value is larger than ${limits.maxResultBytes} bytes`);
+    throw new FunctionError(
+      "LIMIT_EXCEEDED",
+      `the return value is larger than ${limits.maxResultBytes} bytes`,
+    );
   await files.flush(ctx);
   return result;
 }
@@ -88,7 +114,10 @@ export interface PreloadOptions {
 }
 
 /** Loads a family's runtime ahead of its task (a warm isolate calls this before it is handed one). */
-export async function preloadExecutor(family: UserFamily, options: PreloadOptions = {}): Promise<{ snapshot?: Uint8Array }> {
+export async function preloadExecutor(
+  family: UserFamily,
+  options: PreloadOptions = {},
+): Promise<{ snapshot?: Uint8Array }> {
   switch (family) {
     case "python":
       return preloadPython(options);

@@ -45,6 +45,7 @@ export function quickJsHeapBytes(limits: ExecutorLimits): number {
 export function resolveLimits(partial: Partial<ExecutorLimits> | undefined): ExecutorLimits {
   const limits = { ...DEFAULT_EXECUTOR_LIMITS, ...partial };
   for (const [key, value] of Object.entries(limits))
-    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`executor limit ${key} must be a positive integer`);
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw new RangeError(`executor limit ${key} must be a positive integer`);
   return limits;
 }

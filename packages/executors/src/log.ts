@@ -18,4 +18,3 @@ export function functionLog(ctx: FunctionContext, source: string): FunctionLog {
     },
   };
 }
-

@@ -21,7 +21,9 @@ export class OutputFile {
   /** Appends a copy of `data`; past the output limit the task fails, whatever the function does next. */
   write(data: Uint8Array): void {
     if (this.bytes + data.length > this.maxBytes)
-      throw this.files.fail(new FunctionError("LIMIT_EXCEEDED", `output ${this.name} is larger than ${this.maxBytes} bytes`));
+      throw this.files.fail(
+        new FunctionError("LIMIT_EXCEEDED", `output ${this.name} is larger than ${this.maxBytes} bytes`),
+      );
     this.chunks.push(Buffer.from(data));
     this.bytes += data.length;
   }
@@ -67,7 +69,8 @@ export class TaskFiles {
   }
 
   createOutput(name: string): OutputFile {
-    if (!this.hasOutput(name)) throw new FunctionError("NO_SUCH_FILE", `the task has no output named ${JSON.stringify(name)}`);
+    if (!this.hasOutput(name))
+      throw new FunctionError("NO_SUCH_FILE", `the task has no output named ${JSON.stringify(name)}`);
     if (this.outputs.has(name)) throw new FunctionError("FAILED", `output ${name} can be created only once`);
     const out = new OutputFile(name, this, this.maxOutputBytes);
     this.outputs.set(name, out);

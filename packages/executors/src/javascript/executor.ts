@@ -77,15 +77,27 @@ function run(
   const evaluated = settle(rt, ctx, unwrap(ctx.evalCode(o.source, "function.js")), keep, fail);
   const entrypoint = findEntrypoint(ctx, evaluated, keep);
   if (!entrypoint)
-    throw new FunctionError("FAILED", "the payload defines no entrypoint (a global function entrypoint(args, files), or a module exporting entrypoint)");
-  const returned = settle(rt, ctx, unwrap(ctx.callFunction(entrypoint, ctx.undefined, args, filesHandle)), keep, fail);
+    throw new FunctionError(
+      "FAILED",
+      "the payload defines no entrypoint (a global function entrypoint(args, files), or a module exporting entrypoint)",
+    );
+  const returned = settle(
+    rt,
+    ctx,
+    unwrap(ctx.callFunction(entrypoint, ctx.undefined, args, filesHandle)),
+    keep,
+    fail,
+  );
   files.check();
   const type = ctx.typeof(returned);
   if (type === "undefined") return "";
   if (type !== "string") throw new FunctionError("FAILED", `entrypoint must return a string, not a ${type}`);
   const value = ctx.getString(returned);
   if (Buffer.byteLength(value) > limits.maxResultBytes)
-    throw new FunctionError("LIMIT_EXCEEDED", `the return value is larger than ${limits.maxResultBytes} bytes`);
+    throw new FunctionError(
+      "LIMIT_EXCEEDED",
+      `the return value is larger than ${limits.maxResultBytes} bytes`,
+    );
   return value;
 }
 
@@ -108,20 +120,31 @@ function settle(
   }
 }
 
-function findEntrypoint(ctx: QuickJSContext, evaluated: QuickJSHandle, keep: (h: QuickJSHandle) => QuickJSHandle): QuickJSHandle | undefined {
+function findEntrypoint(
+  ctx: QuickJSContext,
+  evaluated: QuickJSHandle,
+  keep: (h: QuickJSHandle) => QuickJSHandle,
+): QuickJSHandle | undefined {
   const candidates = [keep(ctx.getProp(ctx.global, "entrypoint"))];
-  if (ctx.typeof(evaluated) === "object") candidates.push(keep(ctx.getProp(evaluated, "entrypoint")), keep(ctx.getProp(evaluated, "default")));
+  if (ctx.typeof(evaluated) === "object")
+    candidates.push(keep(ctx.getProp(evaluated, "entrypoint")), keep(ctx.getProp(evaluated, "default")));
   return candidates.find((h) => ctx.typeof(h) === "function");
 }
 
 function guestError(dumped: unknown, limits: ExecutorLimits, interrupted: boolean): FunctionError {
-  const e = (typeof dumped === "object" && dumped !== null ? dumped : { message: String(dumped) }) as { name?: unknown; message?: unknown };
+  const e = (typeof dumped === "object" && dumped !== null ? dumped : { message: String(dumped) }) as {
+    name?: unknown;
+    message?: unknown;
+  };
   const name = typeof e.name === "string" ? e.name : "Error";
   const message = typeof e.message === "string" ? e.message : String(dumped);
   if (interrupted || (name === "InternalError" && message === "interrupted"))
     return new FunctionError("LIMIT_EXCEEDED", `time limit exceeded (${limits.timeoutMs} ms)`);
   if (name === "InternalError" && /out of memory/.test(message))
-    return new FunctionError("LIMIT_EXCEEDED", `memory limit exceeded (JavaScript heap of ${quickJsHeapBytes(limits) >> 20} MiB)`);
+    return new FunctionError(
+      "LIMIT_EXCEEDED",
+      `memory limit exceeded (JavaScript heap of ${quickJsHeapBytes(limits) >> 20} MiB)`,
+    );
   if (/stack overflow/i.test(message)) return new FunctionError("FAILED", "stack overflow");
   return new FunctionError("FAILED", `${name}: ${message}`);
 }

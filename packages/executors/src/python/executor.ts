@@ -32,7 +32,10 @@ export async function runPython(o: PythonRunOptions): Promise<string> {
   const outputs: Record<string, string> = {};
   files.outputNames.forEach((name, i) => (outputs[name] = `/teaclave/out/${i}`));
   fs.writeFile("/teaclave/function.py", o.source);
-  fs.writeFile("/teaclave/task.json", JSON.stringify({ argv: o.argv, inputs, outputs, max_output_bytes: limits.maxOutputBytes }));
+  fs.writeFile(
+    "/teaclave/task.json",
+    JSON.stringify({ argv: o.argv, inputs, outputs, max_output_bytes: limits.maxOutputBytes }),
+  );
 
   // Pyodide hands over whole lines, decoded; without save_log they are dropped here.
   interp.py.setStdout({ batched: (line: string) => o.log.write("INFO", line) });
@@ -52,14 +55,21 @@ export async function runPython(o: PythonRunOptions): Promise<string> {
   }
   if (typeof outcome.value !== "string") throw new FunctionError("FAILED", "entrypoint must return a str");
   if (Buffer.byteLength(outcome.value) > limits.maxResultBytes)
-    throw new FunctionError("LIMIT_EXCEEDED", `the return value is larger than ${limits.maxResultBytes} bytes`);
+    throw new FunctionError(
+      "LIMIT_EXCEEDED",
+      `the return value is larger than ${limits.maxResultBytes} bytes`,
+    );
   // What the function wrote is read back from the in-memory file system and checked against the limit
   // again: the Python-side count is a courtesy the function could tamper with.
   for (const name of new Set(outcome.created)) {
     const path = outputs[name];
     if (path === undefined) continue;
     const size = fs.stat(path).size;
-    if (size > limits.maxOutputBytes) throw new FunctionError("LIMIT_EXCEEDED", `output ${name} is larger than ${limits.maxOutputBytes} bytes`);
+    if (size > limits.maxOutputBytes)
+      throw new FunctionError(
+        "LIMIT_EXCEEDED",
+        `output ${name} is larger than ${limits.maxOutputBytes} bytes`,
+      );
     files.createOutput(name).write(fs.readFile(path));
   }
   return outcome.value;

@@ -23,7 +23,9 @@ export interface Interpreter {
 let snapshot: Uint8Array | undefined;
 let next: Promise<Interpreter> | undefined;
 
-async function load(options: { makeSnapshot: boolean }): Promise<{ interpreter: Interpreter; snapshot?: Uint8Array }> {
+async function load(options: {
+  makeSnapshot: boolean;
+}): Promise<{ interpreter: Interpreter; snapshot?: Uint8Array }> {
   const { loadPyodide } = await import("pyodide");
   const quiet = () => {};
   const base = {
@@ -62,8 +64,12 @@ function lockDown(py: PyodideAPI): Interpreter {
  * Loads the interpreter the next task in this process will use. `snapshot` (from another process)
  * speeds the load up; with `makeSnapshot` and none given, the load makes one and returns it.
  */
-export async function preloadPython(options: { snapshot?: Uint8Array; makeSnapshot?: boolean } = {}): Promise<{ snapshot?: Uint8Array }> {
-  if (options.snapshot) snapshot ??= options.snapshot;
+export async function preloadPython(
+  options: { snapshot?: Uint8Array; makeSnapshot?: boolean } = {},
+): Promise<{ snapshot?: Uint8Array }> {
+  // Pyodide views the snapshot through 32-bit arrays; one received over IPC may sit at any offset.
+  if (options.snapshot)
+    snapshot ??= options.snapshot.byteOffset % 8 === 0 ? options.snapshot : options.snapshot.slice();
   const loading = load({ makeSnapshot: options.makeSnapshot ?? false });
   next = loading.then((l) => l.interpreter);
   const loaded = await loading;

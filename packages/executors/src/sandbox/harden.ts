@@ -18,12 +18,14 @@ function refuse(what: string): () => never {
 export function hardenProcess(): void {
   const require = createRequire(import.meta.url);
   const cp = require("node:child_process") as Record<string, unknown>;
-  for (const fn of ["spawn", "spawnSync", "exec", "execSync", "execFile", "execFileSync", "fork"]) cp[fn] = refuse("starting processes");
+  for (const fn of ["spawn", "spawnSync", "exec", "execSync", "execFile", "execFileSync", "fork"])
+    cp[fn] = refuse("starting processes");
   const net = require("node:net") as typeof import("node:net");
   net.Socket.prototype.connect = refuse("the network");
   net.Server.prototype.listen = refuse("the network");
   const dgram = require("node:dgram") as typeof import("node:dgram");
-  for (const fn of ["bind", "send", "connect"] as const) (dgram.Socket.prototype as unknown as Record<string, unknown>)[fn] = refuse("the network");
+  for (const fn of ["bind", "send", "connect"] as const)
+    (dgram.Socket.prototype as unknown as Record<string, unknown>)[fn] = refuse("the network");
   const dns = require("node:dns") as Record<string, unknown>;
   for (const fn of ["lookup", "resolve", "resolve4", "resolve6"]) dns[fn] = refuse("name resolution");
   const workers = require("node:worker_threads") as Record<string, unknown>;
@@ -40,6 +42,5 @@ export function hardenProcess(): void {
   const proc = process as unknown as { binding: (name: string) => unknown };
   const binding = proc.binding.bind(process);
   const fsConstants = (require("node:fs") as typeof import("node:fs")).constants;
-  proc.binding = (name: string) =>
-    name === "constants" ? { fs: fsConstants } : binding(name);
+  proc.binding = (name: string) => (name === "constants" ? { fs: fsConstants } : binding(name));
 }

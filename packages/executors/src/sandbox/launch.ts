@@ -30,7 +30,8 @@ export function codePaths(entry: string): string[] {
     if (existsSync(join(modules, "@mesatee"))) {
       paths.add(modules);
       // Workspace packages are symlinks; the permission model checks the real paths.
-      for (const name of readdirSync(join(modules, "@mesatee"))) paths.add(realpathSync(join(modules, "@mesatee", name)));
+      for (const name of readdirSync(join(modules, "@mesatee")))
+        paths.add(realpathSync(join(modules, "@mesatee", name)));
       break;
     }
     if (dirname(dir) === dir) throw new Error(`no node_modules with @mesatee packages above ${real}`);
@@ -72,14 +73,29 @@ export function sandboxPlan(entry: string, options: SandboxOptions = {}): Promis
   if (plan) return plan;
   plan = (async () => {
     const readPaths = codePaths(entry);
-    const check = [...permissionFlags(readPaths), "-e", "require('node:fs').accessSync(process.argv[1], 4)", realpathSync(entry)];
+    const check = [
+      ...permissionFlags(readPaths),
+      "-e",
+      "require('node:fs').accessSync(process.argv[1], 4)",
+      realpathSync(entry),
+    ];
     const root = process.getuid?.() === 0;
     const candidates: Array<Omit<SandboxPlan, "readPaths">> = [];
     if (process.platform === "linux" && namespaces) {
-      if (root) candidates.push({ wrapper: ["unshare", "-n", "-S", NOBODY, "-G", NOBODY, "--"], networkNamespace: true, unprivilegedUser: true });
+      if (root)
+        candidates.push({
+          wrapper: ["unshare", "-n", "-S", NOBODY, "-G", NOBODY, "--"],
+          networkNamespace: true,
+          unprivilegedUser: true,
+        });
       candidates.push({ wrapper: ["unshare", "-n", "--"], networkNamespace: true, unprivilegedUser: false });
       // Unprivileged users may still create a network namespace inside a user namespace.
-      if (!root) candidates.push({ wrapper: ["unshare", "-r", "-n", "--"], networkNamespace: true, unprivilegedUser: false });
+      if (!root)
+        candidates.push({
+          wrapper: ["unshare", "-r", "-n", "--"],
+          networkNamespace: true,
+          unprivilegedUser: false,
+        });
     }
     for (const c of candidates) {
       const [command, ...args] = [...c.wrapper, process.execPath, ...check];

@@ -59,7 +59,12 @@ export async function compileC(source: string, options: CompileCOptions = {}): P
 /** Assembles WebAssembly text (wabt). */
 export async function wat(text: string): Promise<Uint8Array> {
   const wabt = (await import("wabt")).default;
-  const module = (await wabt()).parseWat("payload.wat", text, { bulk_memory: true, threads: true, memory64: true, multi_value: true });
+  const module = (await wabt()).parseWat("payload.wat", text, {
+    bulk_memory: true,
+    threads: true,
+    memory64: true,
+    multi_value: true,
+  });
   try {
     module.resolveNames();
     module.validate();

@@ -228,7 +228,8 @@ export function withMemoryLimits(bytes: Uint8Array, info: ModuleInfo, min: numbe
 }
 
 export function sameType(a: FuncType, b: FuncType): boolean {
-  const eq = (x: readonly ValueType[], y: readonly ValueType[]) => x.length === y.length && x.every((t, i) => t === y[i]);
+  const eq = (x: readonly ValueType[], y: readonly ValueType[]) =>
+    x.length === y.length && x.every((t, i) => t === y[i]);
   return eq(a.params, b.params) && eq(a.results, b.results);
 }
 

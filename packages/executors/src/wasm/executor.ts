@@ -5,7 +5,14 @@
 import { FunctionError } from "@mesatee/functions";
 import { wasmMaxPages, type ExecutorLimits } from "../limits.js";
 import type { TaskFiles } from "../task-files.js";
-import { describeType, readModule, sameType, withMemoryLimits, type FuncType, type ModuleInfo } from "./binary.js";
+import {
+  describeType,
+  readModule,
+  sameType,
+  withMemoryLimits,
+  type FuncType,
+  type ModuleInfo,
+} from "./binary.js";
 import { HOST_FUNCTIONS, hostFunctions } from "./host.js";
 
 const PAGE = 65_536;
@@ -27,18 +34,23 @@ export function checkModule(bytes: Uint8Array, maxPages: number): Checked {
   let importedMemory: Checked["importedMemory"];
   for (const imp of info.imports) {
     const what = `${imp.module}.${imp.name}`;
-    if (imp.module !== "env") throw refuse(`it imports ${what}; only the host functions in module "env" are available (no WASI)`);
+    if (imp.module !== "env")
+      throw refuse(`it imports ${what}; only the host functions in module "env" are available (no WASI)`);
     if (imp.desc.kind === "memory") {
-      if (imp.name !== "memory") throw refuse(`it imports a memory named ${what}; the host memory is env.memory`);
+      if (imp.name !== "memory")
+        throw refuse(`it imports a memory named ${what}; the host memory is env.memory`);
       const limits = imp.desc.limits;
       checkMemory(limits, maxPages, "imported");
       importedMemory = { initial: limits.min, maximum: Math.min(limits.max ?? maxPages, maxPages) };
       continue;
     }
     const expected = HOST_FUNCTIONS[imp.name];
-    if (imp.desc.kind !== "function" || !expected) throw refuse(`it imports ${what}, which is not one of the five host functions`);
+    if (imp.desc.kind !== "function" || !expected)
+      throw refuse(`it imports ${what}, which is not one of the five host functions`);
     if (!sameType(imp.desc.type, expected))
-      throw refuse(`${what} is imported as ${describeType(imp.desc.type)}; its signature is ${describeType(expected)}`);
+      throw refuse(
+        `${what} is imported as ${describeType(imp.desc.type)}; its signature is ${describeType(expected)}`,
+      );
   }
 
   const memories = [...info.memories];
@@ -58,11 +70,17 @@ export function checkModule(bytes: Uint8Array, maxPages: number): Checked {
   if (entry?.kind !== "function") throw refuse('it does not export a function named "entrypoint"');
   const type = info.functionType(entry.index);
   if (!type || !sameType(type, ENTRYPOINT))
-    throw refuse(`entrypoint must be ${describeType(ENTRYPOINT)} (int entrypoint(int argc, char **argv)), not ${type ? describeType(type) : "unknown"}`);
+    throw refuse(
+      `entrypoint must be ${describeType(ENTRYPOINT)} (int entrypoint(int argc, char **argv)), not ${type ? describeType(type) : "unknown"}`,
+    );
   return { bytes: out, ...(importedMemory ? { importedMemory } : {}) };
 }
 
-function checkMemory(limits: { min: number; max?: number; shared: boolean; memory64: boolean }, maxPages: number, how: string): void {
+function checkMemory(
+  limits: { min: number; max?: number; shared: boolean; memory64: boolean },
+  maxPages: number,
+  how: string,
+): void {
   if (limits.memory64) throw refuse("64-bit memories are not supported");
   if (limits.shared) throw refuse("shared memories are not supported");
   if (limits.min > maxPages || (limits.max ?? 0) > maxPages)
@@ -81,7 +99,10 @@ function placeArgv(memory: WebAssembly.Memory, argv: readonly string[]): number 
   try {
     base = memory.grow(Math.ceil(Math.max(total, 1) / PAGE)) * PAGE;
   } catch {
-    throw new FunctionError("LIMIT_EXCEEDED", `the module's memory cannot grow to hold its ${argv.length / 2} arguments (${total} bytes)`);
+    throw new FunctionError(
+      "LIMIT_EXCEEDED",
+      `the module's memory cannot grow to hold its ${argv.length / 2} arguments (${total} bytes)`,
+    );
   }
   const view = new DataView(memory.buffer);
   const mem = new Uint8Array(memory.buffer);
@@ -100,9 +121,18 @@ function describeTrap(error: unknown): string {
   return String(error);
 }
 
-export async function runWasm(payload: Uint8Array, argv: readonly string[], files: TaskFiles, limits: ExecutorLimits): Promise<string> {
+export async function runWasm(
+  payload: Uint8Array,
+  argv: readonly string[],
+  files: TaskFiles,
+  limits: ExecutorLimits,
+): Promise<string> {
   for (const s of argv)
-    if (s.includes("\0")) throw new FunctionError("INVALID_ARGUMENT", "a WebAssembly function's arguments cannot contain NUL characters");
+    if (s.includes("\0"))
+      throw new FunctionError(
+        "INVALID_ARGUMENT",
+        "a WebAssembly function's arguments cannot contain NUL characters",
+      );
   const checked = checkModule(payload, wasmMaxPages(limits));
   let module: WebAssembly.Module;
   try {
@@ -110,7 +140,9 @@ export async function runWasm(payload: Uint8Array, argv: readonly string[], file
   } catch (error) {
     throw new FunctionError("FAILED", `invalid WebAssembly module: ${(error as Error).message}`);
   }
-  let memory: WebAssembly.Memory | undefined = checked.importedMemory ? new WebAssembly.Memory(checked.importedMemory) : undefined;
+  let memory: WebAssembly.Memory | undefined = checked.importedMemory
+    ? new WebAssembly.Memory(checked.importedMemory)
+    : undefined;
   const env: Record<string, unknown> = hostFunctions(files, () => memory!);
   if (memory) env.memory = memory;
   let instance: WebAssembly.Instance;

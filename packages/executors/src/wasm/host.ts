@@ -21,7 +21,10 @@ const MAX_FILE_ID_BYTES = 4096;
 
 type Handle = { kind: "input"; data: Buffer; pos: number } | { kind: "output"; file: OutputFile };
 
-export function hostFunctions(files: TaskFiles, memory: () => WebAssembly.Memory): Record<string, (...args: number[]) => number> {
+export function hostFunctions(
+  files: TaskFiles,
+  memory: () => WebAssembly.Memory,
+): Record<string, (...args: number[]) => number> {
   const handles = new Map<number, Handle>();
   let next = 1;
   const decoder = new TextDecoder("utf-8", { fatal: true });

@@ -9,7 +9,13 @@
 //   writes the outputs the function produces, so the process never holds a file path or a key.
 import { PassThrough, Writable } from "node:stream";
 import { FunctionError, findBuiltin, type FunctionContext } from "@mesatee/functions";
-import { hardenProcess, isUserFamily, preloadExecutor, runUserFunction, type UserFamily } from "@mesatee/executors";
+import {
+  hardenProcess,
+  isUserFamily,
+  preloadExecutor,
+  runUserFunction,
+  type UserFamily,
+} from "@mesatee/executors";
 import type { SandboxMessage, SandboxReply } from "./isolate.js";
 import type { IsolateInput, IsolateResult } from "./protocol.js";
 import { createStaged, openStaged } from "./staging.js";
@@ -38,7 +44,9 @@ function boundedLog(maxLines: number, maxLineBytes: number): { lines: string[]; 
 // Built-in functions: trusted code with direct access to the task's staged files.
 
 async function serveBuiltin(): Promise<void> {
-  const input = await new Promise<IsolateInput>((resolve) => process.once("message", (m) => resolve(m as IsolateInput)));
+  const input = await new Promise<IsolateInput>((resolve) =>
+    process.once("message", (m) => resolve(m as IsolateInput)),
+  );
   const key = Buffer.from(input.stagingKey, "hex");
   const log = boundedLog(input.maxLogLines, input.maxLogLineBytes);
   const controller = new AbortController();
@@ -46,7 +54,8 @@ async function serveBuiltin(): Promise<void> {
   const openOutputs = new Map<string, Writable>();
   const written = new Set<string>();
 
-  const noSuchFile = (kind: string, name: string) => new FunctionError("NO_SUCH_FILE", `the task has no ${kind} named ${JSON.stringify(name)}`);
+  const noSuchFile = (kind: string, name: string) =>
+    new FunctionError("NO_SUCH_FILE", `the task has no ${kind} named ${JSON.stringify(name)}`);
   const inputPath = (name: string): string => {
     if (!Object.hasOwn(input.inputs, name)) throw noSuchFile("input", name);
     return input.inputs[name]!;
@@ -55,7 +64,8 @@ async function serveBuiltin(): Promise<void> {
   /** Wraps a staged output so that writes beyond the output limit fail the function. */
   const limitedOutput = (name: string): Writable => {
     if (!Object.hasOwn(input.outputs, name)) throw noSuchFile("output", name);
-    if (openOutputs.has(name) || written.has(name)) throw new FunctionError("FAILED", `output ${name} can be created only once`);
+    if (openOutputs.has(name) || written.has(name))
+      throw new FunctionError("FAILED", `output ${name} can be created only once`);
     const staged = createStaged(input.outputs[name]!, key);
     pending.push(staged.done);
     written.add(name);
@@ -64,7 +74,12 @@ async function serveBuiltin(): Promise<void> {
       write(chunk: Buffer, _encoding, done) {
         bytes += chunk.length;
         if (bytes > input.maxOutputBytes) {
-          done(new FunctionError("LIMIT_EXCEEDED", `output ${name} is larger than ${input.maxOutputBytes} bytes`));
+          done(
+            new FunctionError(
+              "LIMIT_EXCEEDED",
+              `output ${name} is larger than ${input.maxOutputBytes} bytes`,
+            ),
+          );
           return;
         }
         if (staged.stream.write(chunk)) done();
@@ -94,7 +109,8 @@ async function serveBuiltin(): Promise<void> {
       let size = 0;
       for await (const chunk of openStaged(inputPath(name), key)) {
         size += (chunk as Buffer).length;
-        if (size > maxBytes) throw new FunctionError("LIMIT_EXCEEDED", `input ${name} is larger than ${maxBytes} bytes`);
+        if (size > maxBytes)
+          throw new FunctionError("LIMIT_EXCEEDED", `input ${name} is larger than ${maxBytes} bytes`);
         chunks.push(chunk as Buffer);
       }
       return Buffer.concat(chunks);
@@ -111,15 +127,23 @@ async function serveBuiltin(): Promise<void> {
   };
 
   const run = async (): Promise<string> => {
-    if (input.family !== "builtin") throw new FunctionError("FAILED", `a ${input.family} function cannot run in a built-in isolate`);
+    if (input.family !== "builtin")
+      throw new FunctionError("FAILED", `a ${input.family} function cannot run in a built-in isolate`);
     const fn = findBuiltin(input.functionName);
-    if (!fn) throw new FunctionError("INVALID_ARGUMENT", `no built-in function named ${JSON.stringify(input.functionName)}`);
+    if (!fn)
+      throw new FunctionError(
+        "INVALID_ARGUMENT",
+        `no built-in function named ${JSON.stringify(input.functionName)}`,
+      );
     const result = await fn.run(ctx);
     if (typeof result !== "string") throw new FunctionError("FAILED", "the function did not return a string");
     // Outputs the function left open are complete now.
     await Promise.all(
       [...openOutputs.values()].map(
-        (out) => new Promise<void>((resolve, reject) => (out.writableFinished ? resolve() : (out.once("error", reject), out.end(resolve)))),
+        (out) =>
+          new Promise<void>((resolve, reject) =>
+            out.writableFinished ? resolve() : (out.once("error", reject), out.end(resolve)),
+          ),
       ),
     );
     await Promise.all(pending);
@@ -143,7 +167,10 @@ function post(result: IsolateResult): void {
 class Inbox {
   private readonly queue: SandboxMessage[] = [];
   private waiting: ((m: SandboxMessage) => void) | undefined;
-  private readonly inputs = new Map<string, { chunks: Buffer[]; size: number; done?: { tooLarge: boolean } }>();
+  private readonly inputs = new Map<
+    string,
+    { chunks: Buffer[]; size: number; done?: { tooLarge: boolean } }
+  >();
   private readonly inputWaiters = new Map<string, Array<() => void>>();
   private ackWaiter: (() => void) | undefined;
 
@@ -188,9 +215,13 @@ class Inbox {
   }
 
   async input(name: string, maxBytes: number): Promise<Buffer> {
-    if (!this.inputs.get(name)?.done) await new Promise<void>((resolve) => this.inputWaiters.set(name, [...(this.inputWaiters.get(name) ?? []), resolve]));
+    if (!this.inputs.get(name)?.done)
+      await new Promise<void>((resolve) =>
+        this.inputWaiters.set(name, [...(this.inputWaiters.get(name) ?? []), resolve]),
+      );
     const entry = this.inputs.get(name)!;
-    if (entry.done!.tooLarge || entry.size > maxBytes) throw new FunctionError("LIMIT_EXCEEDED", `input ${name} is larger than ${maxBytes} bytes`);
+    if (entry.done!.tooLarge || entry.size > maxBytes)
+      throw new FunctionError("LIMIT_EXCEEDED", `input ${name} is larger than ${maxBytes} bytes`);
     return Buffer.concat(entry.chunks, entry.size);
   }
 
@@ -200,7 +231,9 @@ class Inbox {
 }
 
 function send(message: SandboxReply): Promise<void> {
-  return new Promise((resolve, reject) => process.send!(message, (error: Error | null) => (error ? reject(error) : resolve())));
+  return new Promise((resolve, reject) =>
+    process.send!(message, (error: Error | null) => (error ? reject(error) : resolve())),
+  );
 }
 
 const OUTPUT_CHUNK = 1 << 20;
@@ -222,7 +255,8 @@ async function serveUserFunction(family: UserFamily): Promise<void> {
   if (task.kind !== "task") throw new Error("the isolate expected its task");
   const log = boundedLog(task.limits.maxLogLines, task.limits.maxLogLineBytes);
   const known = (names: readonly string[], name: string, kind: string) => {
-    if (!names.includes(name)) throw new FunctionError("NO_SUCH_FILE", `the task has no ${kind} named ${JSON.stringify(name)}`);
+    if (!names.includes(name))
+      throw new FunctionError("NO_SUCH_FILE", `the task has no ${kind} named ${JSON.stringify(name)}`);
   };
   // One chunk in flight at a time: the parent acknowledges each once it is encrypted to staging.
   const sendOutput = async (name: string, data: Uint8Array) => {
@@ -241,7 +275,10 @@ async function serveUserFunction(family: UserFamily): Promise<void> {
     openInput(name) {
       known(task.inputs, name, "input");
       const out = new PassThrough();
-      inbox.input(name, task.limits.maxInputBytes).then((data) => out.end(data), (error: Error) => out.destroy(error));
+      inbox.input(name, task.limits.maxInputBytes).then(
+        (data) => out.end(data),
+        (error: Error) => out.destroy(error),
+      );
       return out;
     },
     readInput: (name, maxBytes = task.limits.maxInputBytes) => {

@@ -11,12 +11,21 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { Writable } from "node:stream";
-import { DEFAULT_EXECUTOR_LIMITS, isUserFamily, permissionFlags, sandboxPlan, type ExecutorLimits, type UserFamily } from "@mesatee/executors";
+import {
+  DEFAULT_EXECUTOR_LIMITS,
+  isUserFamily,
+  permissionFlags,
+  sandboxPlan,
+  type ExecutorLimits,
+  type UserFamily,
+} from "@mesatee/executors";
 import type { ExecutorFamily } from "../domain/functions.js";
 import type { IsolateInput, IsolateResult } from "./protocol.js";
 import { createStaged, openStaged } from "./staging.js";
 
-export type IsolateOutcome = IsolateResult | { readonly ok: false; readonly reason: string; readonly log: string[]; readonly canceled?: true };
+export type IsolateOutcome =
+  | IsolateResult
+  | { readonly ok: false; readonly reason: string; readonly log: string[]; readonly canceled?: true };
 
 export interface IsolateLimits {
   readonly timeoutMs: number;
@@ -71,15 +80,23 @@ const STARTUP_TIMEOUT_MS = 120_000;
 const INPUT_CHUNK = 1 << 20;
 
 function spawnBuiltinIsolate(memoryMb: number): ChildProcess {
-  return spawn(process.execPath, [`--max-old-space-size=${memoryMb}`, "--disallow-code-generation-from-strings", MAIN_PATH, "builtin"], {
-    // The function gets no environment and no terminal; stderr is kept to recognize crashes.
-    env: {},
-    stdio: ["ignore", "ignore", "pipe", "ipc"],
-    serialization: "advanced",
-  });
+  return spawn(
+    process.execPath,
+    [`--max-old-space-size=${memoryMb}`, "--disallow-code-generation-from-strings", MAIN_PATH, "builtin"],
+    {
+      // The function gets no environment and no terminal; stderr is kept to recognize crashes.
+      env: {},
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      serialization: "advanced",
+    },
+  );
 }
 
-async function spawnSandboxedIsolate(family: UserFamily, memoryMb: number, namespaces: boolean): Promise<ChildProcess> {
+async function spawnSandboxedIsolate(
+  family: UserFamily,
+  memoryMb: number,
+  namespaces: boolean,
+): Promise<ChildProcess> {
   const plan = await sandboxPlan(MAIN_PATH, { namespaces });
   const node = [
     `--max-old-space-size=${memoryMb}`,
@@ -89,7 +106,11 @@ async function spawnSandboxedIsolate(family: UserFamily, memoryMb: number, names
     family,
   ];
   const [command, ...args] = [...plan.wrapper, process.execPath, ...node];
-  return spawn(command!, args, { env: {}, stdio: ["ignore", "ignore", "pipe", "ipc"], serialization: "advanced" });
+  return spawn(command!, args, {
+    env: {},
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+    serialization: "advanced",
+  });
 }
 
 /** Resident set size of a process in MiB, from /proc (Linux); undefined where unavailable. */
@@ -201,15 +222,26 @@ export class IsolatePool {
       child.on("message", onMessage);
       child.once("exit", (code, signal) => {
         if (pythonSnapshotMaker === child) pythonSnapshotMaker = undefined;
-        const last = startupErrors.trim().split("\n").filter((l) => /error/i.test(l)).pop();
+        const last = startupErrors
+          .trim()
+          .split("\n")
+          .filter((l) => /error/i.test(l))
+          .pop();
         reject(new Error(last ?? `the isolate exited while loading (${signal ?? `exit code ${code}`})`));
       });
     });
     ready.catch(() => {});
-    ready.then(() => {
-      if (pythonSnapshotMaker === child) pythonSnapshotMaker = undefined;
-    }, () => {});
-    const preload: SandboxMessage = { kind: "preload", makeSnapshot, ...(pythonSnapshot && family === "python" ? { snapshot: pythonSnapshot } : {}) };
+    ready.then(
+      () => {
+        if (pythonSnapshotMaker === child) pythonSnapshotMaker = undefined;
+      },
+      () => {},
+    );
+    const preload: SandboxMessage = {
+      kind: "preload",
+      makeSnapshot,
+      ...(pythonSnapshot && family === "python" ? { snapshot: pythonSnapshot } : {}),
+    };
     child.send(preload);
     return { child, ready };
   }
@@ -258,7 +290,9 @@ export class IsolatePool {
       const isolate = await this.takeSandboxed(input.family, limits.memoryMb);
       const notStarted = await this.started(isolate, signal);
       if (notStarted) return notStarted;
-      return this.supervise(isolate.child, limits, signal, (finish, kill) => this.serveSandboxed(isolate, input, limits, finish, kill));
+      return this.supervise(isolate.child, limits, signal, (finish, kill) =>
+        this.serveSandboxed(isolate, input, limits, finish, kill),
+      );
     }
     const child = this.take(limits.memoryMb);
     return this.supervise(child, limits, signal, (finish) => {
@@ -277,10 +311,17 @@ export class IsolatePool {
     const outcome = await Promise.race([
       isolate.ready.then(
         () => undefined,
-        (error: Error): IsolateOutcome => ({ ok: false, reason: `the function's isolate failed to start: ${error.message}`, log: [] }),
+        (error: Error): IsolateOutcome => ({
+          ok: false,
+          reason: `the function's isolate failed to start: ${error.message}`,
+          log: [],
+        }),
       ),
       new Promise<IsolateOutcome>((resolve) => {
-        timer = setTimeout(() => resolve({ ok: false, reason: "the function's isolate did not start in time", log: [] }), STARTUP_TIMEOUT_MS);
+        timer = setTimeout(
+          () => resolve({ ok: false, reason: "the function's isolate did not start in time", log: [] }),
+          STARTUP_TIMEOUT_MS,
+        );
         onAbort = () => resolve({ ok: false, reason: "canceled", log: [], canceled: true });
         signal.addEventListener("abort", onAbort, { once: true });
       }),
@@ -333,10 +374,14 @@ export class IsolatePool {
       }, MEMORY_CHECK_MS);
       const onAbort = () => kill("cancel");
       signal.addEventListener("abort", onAbort, { once: true });
-      child.once("error", (error) => finish({ ok: false, reason: `the function's process failed: ${error.message}`, log: [] }));
-      child.once("exit", (code, sig) => {
+      child.once("error", (error) =>
+        finish({ ok: false, reason: `the function's process failed: ${error.message}`, log: [] }),
+      );
+      // "close", not "exit": the last messages may still be in the channel when the process exits.
+      child.once("close", (code, sig) => {
         if (killedFor === "cancel") return finish({ ok: false, reason: "canceled", log: [], canceled: true });
-        if (killedFor === "time") return finish({ ok: false, reason: `time limit exceeded (${limits.timeoutMs} ms)`, log: [] });
+        if (killedFor === "time")
+          return finish({ ok: false, reason: `time limit exceeded (${limits.timeoutMs} ms)`, log: [] });
         if (killedFor === "memory" || /heap out of memory|Allocation failed/i.test(stderr))
           return finish({ ok: false, reason: `memory limit exceeded (${limits.memoryMb} MiB)`, log: [] });
         if (typeof killedFor === "object") return finish({ ok: false, reason: killedFor.reason, log: [] });
@@ -365,7 +410,10 @@ export class IsolatePool {
       maxLogLines: input.maxLogLines,
       maxLogLineBytes: input.maxLogLineBytes,
     };
-    const outputs = new Map<string, { stream: Writable; done: Promise<unknown>; bytes: number; ended: boolean }>();
+    const outputs = new Map<
+      string,
+      { stream: Writable; done: Promise<unknown>; bytes: number; ended: boolean }
+    >();
     const staged = (name: string) => {
       let out = outputs.get(name);
       if (!out) {
@@ -388,16 +436,23 @@ export class IsolatePool {
       if (typeof m !== "object" || m === null) return invalid("not an object");
       switch (m.kind) {
         case "output": {
-          if (typeof m.name !== "string" || !Object.hasOwn(input.outputs, m.name) || !(m.chunk instanceof Uint8Array)) return invalid("output");
+          if (
+            typeof m.name !== "string" ||
+            !Object.hasOwn(input.outputs, m.name) ||
+            !(m.chunk instanceof Uint8Array)
+          )
+            return invalid("output");
           const out = staged(m.name);
           if (out.ended) return invalid(`output ${m.name} after its end`);
           out.bytes += m.chunk.length;
-          if (out.bytes > input.maxOutputBytes) return fail(`output ${m.name} is larger than ${input.maxOutputBytes} bytes`);
+          if (out.bytes > input.maxOutputBytes)
+            return fail(`output ${m.name} is larger than ${input.maxOutputBytes} bytes`);
           out.stream.write(m.chunk, () => void sendChecked({ kind: "ack" }).catch(() => {}));
           return;
         }
         case "output-end": {
-          if (typeof m.name !== "string" || !Object.hasOwn(input.outputs, m.name)) return invalid("output-end");
+          if (typeof m.name !== "string" || !Object.hasOwn(input.outputs, m.name))
+            return invalid("output-end");
           const out = staged(m.name);
           if (out.ended) return invalid(`output ${m.name} ended twice`);
           out.ended = true;
@@ -406,14 +461,28 @@ export class IsolatePool {
         }
         case "result": {
           const log = Array.isArray(m.log) ? m.log.filter((l): l is string => typeof l === "string") : [];
-          const bounded = log.slice(0, input.maxLogLines).map((l) => Buffer.from(l).subarray(0, input.maxLogLineBytes).toString());
-          if (!m.ok) return finish({ ok: false, reason: typeof m.reason === "string" ? m.reason.slice(0, 4096) : "the function failed", log: bounded });
+          const bounded = log
+            .slice(0, input.maxLogLines)
+            .map((l) => Buffer.from(l).subarray(0, input.maxLogLineBytes).toString());
+          if (!m.ok)
+            return finish({
+              ok: false,
+              reason: typeof m.reason === "string" ? m.reason.slice(0, 4096) : "the function failed",
+              log: bounded,
+            });
           if (typeof m.returnValue !== "string") return invalid("result");
-          if (Buffer.byteLength(m.returnValue) > this.maxResultBytes) return fail(`the return value is larger than ${this.maxResultBytes} bytes`);
+          if (Buffer.byteLength(m.returnValue) > this.maxResultBytes)
+            return fail(`the return value is larger than ${this.maxResultBytes} bytes`);
           if ([...outputs.values()].some((o) => !o.ended)) return invalid("result before its outputs ended");
           void Promise.all([...outputs.values()].map((o) => o.done)).then(
-            () => finish({ ok: true, returnValue: m.returnValue, log: bounded, written: [...outputs.keys()] }),
-            (error: Error) => finish({ ok: false, reason: `internal error: staging an output failed: ${error.message}`, log: bounded }),
+            () =>
+              finish({ ok: true, returnValue: m.returnValue, log: bounded, written: [...outputs.keys()] }),
+            (error: Error) =>
+              finish({
+                ok: false,
+                reason: `internal error: staging an output failed: ${error.message}`,
+                log: bounded,
+              }),
           );
           return;
         }
@@ -446,7 +515,11 @@ export class IsolatePool {
             break;
           }
           for (let at = 0; at < (chunk as Buffer).length; at += INPUT_CHUNK)
-            await sendChecked({ kind: "input", name, chunk: (chunk as Buffer).subarray(at, at + INPUT_CHUNK) });
+            await sendChecked({
+              kind: "input",
+              name,
+              chunk: (chunk as Buffer).subarray(at, at + INPUT_CHUNK),
+            });
         }
         await sendChecked({ kind: "input-end", name, tooLarge });
       }
