@@ -92,6 +92,7 @@ function checkMemory(
 
 /** Copies argv strings and the pointer array into fresh pages at the end of memory (as WAMR's app heap). */
 function placeArgv(memory: WebAssembly.Memory, argv: readonly string[]): number {
+  if (argv.length === 0) return 0;
   const strings = argv.map((s) => Buffer.from(`${s}\0`, "utf8"));
   const table = argv.length * 4;
   const total = table + strings.reduce((n, s) => n + s.length, 0);

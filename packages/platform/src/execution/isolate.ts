@@ -131,6 +131,7 @@ interface Sandboxed {
   readonly child: ChildProcess;
   /** Resolves when the runtime is loaded; rejects (with the isolate's last error line) if it died first. */
   readonly ready: Promise<void>;
+  loaded(): boolean;
 }
 
 function isolated(child: ChildProcess): boolean {
@@ -148,7 +149,8 @@ function unrefIdle(child: ChildProcess): void {
 export class IsolatePool {
   private readonly idle: ChildProcess[] = [];
   private readonly idleSandboxed = new Map<UserFamily, Sandboxed[]>();
-  private readonly starting = new Map<UserFamily, number>();
+  /** Sandboxed isolates being spawned for the idle pools. */
+  private readonly starting = new Map<UserFamily, Set<Promise<Sandboxed>>>();
   private readonly warm: Map<ExecutorFamily, number>;
   private readonly namespaces: boolean;
   private readonly maxResultBytes: number;
@@ -237,24 +239,32 @@ export class IsolatePool {
       },
       () => {},
     );
+    let loaded = false;
+    ready.then(
+      () => (loaded = true),
+      () => {},
+    );
     const preload: SandboxMessage = {
       kind: "preload",
       makeSnapshot,
       ...(pythonSnapshot && family === "python" ? { snapshot: pythonSnapshot } : {}),
     };
     child.send(preload);
-    return { child, ready };
+    return { child, ready, loaded: () => loaded };
   }
 
   private refillSandboxed(family: UserFamily): void {
     const want = this.warm.get(family) ?? 0;
     const idle = this.idleSandboxed.get(family) ?? [];
     this.idleSandboxed.set(family, idle);
-    while (!this.closed && idle.length + (this.starting.get(family) ?? 0) < want) {
-      this.starting.set(family, (this.starting.get(family) ?? 0) + 1);
-      void this.startSandboxed(family, this.defaultMemoryMb).then(
+    const starting = this.starting.get(family) ?? new Set<Promise<Sandboxed>>();
+    this.starting.set(family, starting);
+    while (!this.closed && idle.length + starting.size < want) {
+      const start = this.startSandboxed(family, this.defaultMemoryMb);
+      starting.add(start);
+      start.then(
         (s) => {
-          this.starting.set(family, (this.starting.get(family) ?? 1) - 1);
+          starting.delete(start);
           if (this.closed) return void s.child.kill("SIGKILL");
           s.child.once("exit", () => {
             const i = idle.indexOf(s);
@@ -263,7 +273,28 @@ export class IsolatePool {
           unrefIdle(s.child);
           idle.push(s);
         },
-        () => this.starting.set(family, (this.starting.get(family) ?? 1) - 1),
+        () => starting.delete(start),
+      );
+    }
+  }
+
+  /**
+   * Resolves once an idle isolate of a user-function family has loaded its runtime, i.e. the next
+   * task of that family starts warm (benchmarks and tests wait on this instead of sleeping).
+   */
+  async warmed(family: UserFamily): Promise<void> {
+    for (;;) {
+      const idle = this.idleSandboxed.get(family) ?? [];
+      if (idle.some((s) => s.loaded())) return;
+      const waits = [...idle.map((s) => s.ready), ...(this.starting.get(family) ?? [])];
+      if (waits.length === 0) throw new Error(`no ${family} isolate is warming`);
+      await Promise.race(
+        waits.map((p) =>
+          p.then(
+            () => undefined,
+            () => undefined,
+          ),
+        ),
       );
     }
   }
