@@ -6,6 +6,7 @@ packages=(
   python3 python3-grpcio python3-grpc-tools python3-protobuf python3-cryptography python3-pkg-resources
   python3-numpy python3-sklearn python3-xgboost python3-skimage python3-pil
   python3-openssl python3-toml openssl
+  clang lld
 )
 missing=()
 for p in "${packages[@]}"; do
