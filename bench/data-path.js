@@ -4,7 +4,7 @@
 //
 //   npx tsc -b packages/platform packages/sdk && node bench/data-path.js [--size-mib 1024]
 //       [--schemas aes-gcm-128,mesatee-stream-v1] [--runs 1] [--tmp DIR] [--slots N] [--sample-ms 50]
-//       [--skip-check] [--json FILE] [--server-cpu-prof DIR]
+//       [--poll-ms 50] [--skip-check] [--json FILE] [--server-cpu-prof DIR]
 //
 // For each schema: the owner encrypts a random plaintext of --size-mib MiB with a fresh key (encryptFile),
 // and the ciphertext is served by a loopback HTTP file server in this process (the platform's test file
@@ -21,7 +21,8 @@
 //              ciphertext, the runner checks its tag, decrypts and stages it under a per-task key, the
 //              isolate copies it to a staged output, the runner encrypts the output for its owner (same
 //              schema, fresh key) and uploads it (PUT) to the same server. Timed from InvokeTask sent to the
-//              GetTask answer "Finished" (polled every 10 ms).
+//              GetTask answer "Finished", polled every --poll-ms (each GetTask is an audited call, i.e. a store commit
+//              with an fsync in the platform process: polling much faster slows the data path down).
 //
 // Each step is timed with performance.now() in this process. Throughput is plaintext MiB over seconds.
 // While the task runs, this process samples /proc/<platform pid>/status (VmRSS, VmHWM) and the VmHWM of
@@ -67,6 +68,7 @@ const { values: opts } = parseArgs({
     tmp: { type: "string", default: tmpdir() },
     slots: { type: "string" },
     "sample-ms": { type: "string", default: "50" },
+    "poll-ms": { type: "string", default: "50" },
     "skip-check": { type: "boolean", default: false },
     json: { type: "string" },
     "server-cpu-prof": { type: "string" },
@@ -77,13 +79,14 @@ const size = sizeMiB * 1024 * 1024;
 const schemas = opts.schemas.split(",").map((s) => s.trim());
 const runs = Number(opts.runs);
 const sampleMs = Number(opts["sample-ms"]);
+const pollMs = Number(opts["poll-ms"]);
 const slots = opts.slots === undefined ? undefined : Number(opts.slots);
 if (!(sizeMiB > 0) || !Number.isInteger(size)) throw new Error("--size-mib: a positive number of MiB");
 for (const s of schemas)
   if (s !== "aes-gcm-128" && s !== "mesatee-stream-v1")
     throw new Error(`--schemas: aes-gcm-128, mesatee-stream-v1 (not ${s})`);
 if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs: a positive integer");
-if (!(sampleMs > 0)) throw new Error("--sample-ms: a positive number");
+if (!(sampleMs > 0) || !(pollMs > 0)) throw new Error("--sample-ms and --poll-ms: positive numbers");
 
 const exec = promisify(execFile);
 const PASSWORD = "bench-user-password";
@@ -233,7 +236,7 @@ async function platformRun(cleanup, files, schema, input) {
     for (;;) {
       task = await owner.frontend.getTask({ taskId });
       if (FINAL.has(task.status)) break;
-      await sleep(10);
+      await sleep(pollMs);
     }
     const elapsed = performance.now() - t0;
     const load = cpu();
@@ -291,7 +294,7 @@ async function main() {
           .join(" ")} at the start; ${(await exec("openssl", ["version"])).stdout.trim()}; ` +
           `${(await exec("curl", ["--version"])).stdout.split("\n")[0].split(" ").slice(0, 2).join(" ")}.`,
         `${sizeMiB} MiB of random plaintext; temporary files under ${opts.tmp}; file server ${files.url} (loopback, this process); ` +
-          `platform in a child process${slots === undefined ? "" : `, ${slots} worker slots`}.`,
+          `platform in a child process${slots === undefined ? "" : `, ${slots} worker slots`}; GetTask polled every ${pollMs} ms.`,
         "",
       ].join("\n"),
     );
