@@ -1,4 +1,4 @@
 // The built-in function catalogue and the context functions run against.
 export * from "./types.js";
-export { findBuiltin, builtinNames } from "./registry.js";
+export { loadBuiltin, isBuiltin, builtinNames } from "./registry.js";
 export { createMemoryContext, type MemoryContext, type MemoryContextOptions } from "./memory-context.js";

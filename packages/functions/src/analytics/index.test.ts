@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { findBuiltin } from "../registry.js";
+import { loadBuiltin } from "../registry.js";
 
-test("every MesaTEE analytics function is in the catalogue under its builtin- name", () => {
+test("every MesaTEE analytics function is in the catalogue under its builtin- name", async () => {
   for (const name of [
     "builtin-psi",
     "builtin-kmeans",
@@ -13,5 +13,5 @@ test("every MesaTEE analytics function is in the catalogue under its builtin- na
     "builtin-gmm",
     "builtin-image-resize",
   ])
-    assert.equal(findBuiltin(name)?.name, name);
+    assert.equal((await loadBuiltin(name))?.name, name);
 });
