@@ -8,7 +8,7 @@
 //   loads before the task arrives (a warm isolate); the parent streams the inputs' plaintext in and
 //   writes the outputs the function produces, so the process never holds a file path or a key.
 import { PassThrough, Writable } from "node:stream";
-import { FunctionError, findBuiltin, type FunctionContext } from "@mesatee/functions";
+import { FunctionError, loadBuiltin, type FunctionContext } from "@mesatee/functions";
 import {
   hardenProcess,
   isUserFamily,
@@ -129,7 +129,7 @@ async function serveBuiltin(): Promise<void> {
   const run = async (): Promise<string> => {
     if (input.family !== "builtin")
       throw new FunctionError("FAILED", `a ${input.family} function cannot run in a built-in isolate`);
-    const fn = findBuiltin(input.functionName);
+    const fn = await loadBuiltin(input.functionName);
     if (!fn)
       throw new FunctionError(
         "INVALID_ARGUMENT",
