@@ -1,7 +1,7 @@
 // User-supplied functions: WebAssembly (Teaclave's WAMR ABI), JavaScript (QuickJS) and Python
 // (Pyodide, MesaPy's conventions), each run against a FunctionContext with limits. The isolate process
 // around a run (platform/execution) adds the process-level sandbox described in sandbox/launch.ts.
-import { FunctionError, type FunctionContext } from "@mesatee/functions";
+import { FunctionError, createMemoryContext, type FunctionContext } from "@mesatee/functions";
 import { flatArgv } from "./argv.js";
 import { runJavaScript } from "./javascript/executor.js";
 import { loadQuickJs } from "./javascript/runtime.js";
@@ -113,7 +113,10 @@ export interface PreloadOptions {
   readonly makeSnapshot?: boolean;
 }
 
-/** Loads a family's runtime ahead of its task (a warm isolate calls this before it is handed one). */
+/**
+ * Loads a family's runtime ahead of its task (a warm isolate calls this before it is handed one), and
+ * runs a trivial function through it so that the first real call does not pay for first-use work.
+ */
 export async function preloadExecutor(
   family: UserFamily,
   options: PreloadOptions = {},
@@ -122,9 +125,24 @@ export async function preloadExecutor(
     case "python":
       return preloadPython(options);
     case "javascript":
-      await loadQuickJs();
-      return {};
     case "wasm":
+      await runUserFunction({
+        family,
+        payload: WARM_UP[family],
+        functionName: "warm-up",
+        ctx: createMemoryContext(),
+      });
       return {};
   }
 }
+
+// A module with a one-page memory whose entrypoint returns 0, and its JavaScript counterpart.
+const WARM_UP = {
+  wasm: Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f,
+    0x03, 0x02, 0x01, 0x00, 0x05, 0x04, 0x01, 0x01, 0x01, 0x02, 0x07, 0x17, 0x02, 0x06, 0x6d, 0x65, 0x6d,
+    0x6f, 0x72, 0x79, 0x02, 0x00, 0x0a, 0x65, 0x6e, 0x74, 0x72, 0x79, 0x70, 0x6f, 0x69, 0x6e, 0x74, 0x00,
+    0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x00, 0x0b,
+  ]),
+  javascript: Buffer.from("function entrypoint() { return ''; }"),
+};

@@ -2,7 +2,12 @@
 #ifndef TEACLAVE_CONTEXT_H
 #define TEACLAVE_CONTEXT_H
 
+#ifdef __wasm__
 #define TEACLAVE_IMPORT(name) __attribute__((import_module("env"), import_name(#name)))
+#else
+/* Built natively (benchmarks), a host program provides the same functions. */
+#define TEACLAVE_IMPORT(name)
+#endif
 
 TEACLAVE_IMPORT(teaclave_open_input) int teaclave_open_input(const char *file_id);
 TEACLAVE_IMPORT(teaclave_create_output) int teaclave_create_output(const char *file_id);

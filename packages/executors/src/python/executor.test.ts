@@ -54,6 +54,12 @@ test("each run gets a fresh interpreter: nothing leaks from one task to the next
   assert.equal(value, "False False");
 });
 
+test("interpreters from the same snapshot draw different random numbers", async () => {
+  const source = "import random\ndef entrypoint(argv):\n    return repr(random.random())\n";
+  const draws = new Set([(await run(source)).value, (await run(source)).value, (await run(source)).value]);
+  assert.equal(draws.size, 3);
+});
+
 test("an output limit counted as the function writes; outputs of a failed run are dropped", async () => {
   const options = { outputs: ["out"] };
   const ctx = createMemoryContext(options);

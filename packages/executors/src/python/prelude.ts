@@ -19,6 +19,11 @@ class _Refuse:
             raise ImportError("module %r is not available to MesaTEE functions" % name, name=name)
         return None
 
+# Interpreters start from a shared memory snapshot, which froze the generator's state: every task
+# would draw the same "random" numbers. Reseed from os.urandom (fresh per interpreter).
+import random as _random
+_random.seed()
+
 sys.meta_path.insert(0, _Refuse())
 for _name in list(sys.modules):
     if _is_blocked(_name):

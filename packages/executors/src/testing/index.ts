@@ -3,7 +3,7 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
@@ -27,12 +27,13 @@ export interface CompileCOptions {
 
 /**
  * Compiles C to a freestanding wasm32 module the way Teaclave's docs build payloads
- * (clang --target=wasm32 -nostdlib, no entry). `source` is a file name under testdata or C text.
+ * (clang --target=wasm32 -nostdlib, no entry). `source` is a .c file (absolute, or relative to
+ * testdata) or C text.
  */
 export async function compileC(source: string, options: CompileCOptions = {}): Promise<Uint8Array> {
   const dir = await mkdtemp(join(tmpdir(), "mesatee-wasm-"));
   try {
-    let file = join(testdataDir(), source);
+    let file = isAbsolute(source) ? source : join(testdataDir(), source);
     if (!source.endsWith(".c")) {
       file = join(dir, "payload.c");
       await writeFile(file, source);

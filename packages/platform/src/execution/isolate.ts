@@ -92,6 +92,13 @@ function spawnBuiltinIsolate(memoryMb: number): ChildProcess {
   );
 }
 
+/**
+ * A WebAssembly function is usually one long call of entrypoint, and V8 does not move a running wasm
+ * function from its baseline code to optimized code; so user modules are compiled optimized up front.
+ * (Not for QuickJS and Pyodide: optimizing all of their code at start-up costs more than it saves.)
+ */
+const WASM_FLAGS: Partial<Record<UserFamily, string[]>> = { wasm: ["--no-liftoff"] };
+
 async function spawnSandboxedIsolate(
   family: UserFamily,
   memoryMb: number,
@@ -101,6 +108,7 @@ async function spawnSandboxedIsolate(
   const node = [
     `--max-old-space-size=${memoryMb}`,
     "--disallow-code-generation-from-strings",
+    ...(WASM_FLAGS[family] ?? []),
     ...permissionFlags(plan.readPaths),
     MAIN_PATH,
     family,
@@ -126,6 +134,11 @@ async function rssMb(pid: number): Promise<number | undefined> {
 // One Pyodide snapshot per worker process, made by the first Python isolate before its task arrives.
 let pythonSnapshot: Uint8Array | undefined;
 let pythonSnapshotMaker: ChildProcess | undefined;
+
+/** A task whose isolate may exit before its outcome is final (outputs still being staged). */
+interface Settling {
+  settling(): boolean;
+}
 
 interface Sandboxed {
   readonly child: ChildProcess;
@@ -283,19 +296,25 @@ export class IsolatePool {
    * task of that family starts warm (benchmarks and tests wait on this instead of sleeping).
    */
   async warmed(family: UserFamily): Promise<void> {
-    for (;;) {
-      const idle = this.idleSandboxed.get(family) ?? [];
-      if (idle.some((s) => s.loaded())) return;
-      const waits = [...idle.map((s) => s.ready), ...(this.starting.get(family) ?? [])];
-      if (waits.length === 0) throw new Error(`no ${family} isolate is warming`);
-      await Promise.race(
-        waits.map((p) =>
-          p.then(
-            () => undefined,
-            () => undefined,
+    // Idle isolates do not keep the process alive; whoever waits for one does.
+    const keepAlive = setInterval(() => {}, 60_000);
+    try {
+      for (;;) {
+        const idle = this.idleSandboxed.get(family) ?? [];
+        if (idle.some((s) => s.loaded())) return;
+        const waits = [...idle.map((s) => s.ready), ...(this.starting.get(family) ?? [])];
+        if (waits.length === 0) throw new Error(`no ${family} isolate is warming`);
+        await Promise.race(
+          waits.map((p) =>
+            p.then(
+              () => undefined,
+              () => undefined,
+            ),
           ),
-        ),
-      );
+        );
+      }
+    } finally {
+      clearInterval(keepAlive);
     }
   }
 
@@ -310,20 +329,25 @@ export class IsolatePool {
         if (isolated(s.child)) taken = s;
       }
     }
-    taken ??= await this.startSandboxed(family, memoryMb);
-    this.refillSandboxed(family);
-    return taken;
+    return taken ?? (await this.startSandboxed(family, memoryMb));
   }
 
   async run(input: IsolateInput, limits: IsolateLimits, signal: AbortSignal): Promise<IsolateOutcome> {
     if (signal.aborted) return { ok: false, reason: "canceled", log: [], canceled: true };
     if (isUserFamily(input.family)) {
-      const isolate = await this.takeSandboxed(input.family, limits.memoryMb);
-      const notStarted = await this.started(isolate, signal);
-      if (notStarted) return notStarted;
-      return this.supervise(isolate.child, limits, signal, (finish, kill) =>
-        this.serveSandboxed(isolate, input, limits, finish, kill),
-      );
+      const family = input.family;
+      try {
+        const isolate = await this.takeSandboxed(family, limits.memoryMb);
+        const notStarted = await this.started(isolate, signal);
+        if (notStarted) return notStarted;
+        return await this.supervise(isolate.child, limits, signal, (finish, kill) =>
+          this.serveSandboxed(isolate, input, limits, finish, kill),
+        );
+      } finally {
+        // Replacements start once the task is done: loading a runtime (Pyodide: about half a second of
+        // CPU, and its snapshot to copy) would otherwise compete with the task for the same cores.
+        this.refillSandboxed(family);
+      }
     }
     const child = this.take(limits.memoryMb);
     return this.supervise(child, limits, signal, (finish) => {
@@ -371,7 +395,7 @@ export class IsolatePool {
     child: ChildProcess,
     limits: IsolateLimits,
     signal: AbortSignal,
-    start: (finish: (outcome: IsolateOutcome) => void, fail: (reason: string) => void) => void,
+    start: (finish: (outcome: IsolateOutcome) => void, fail: (reason: string) => void) => Settling | void,
   ): Promise<IsolateOutcome> {
     child.ref();
     child.channel?.ref();
@@ -416,9 +440,11 @@ export class IsolatePool {
         if (killedFor === "memory" || /heap out of memory|Allocation failed/i.test(stderr))
           return finish({ ok: false, reason: `memory limit exceeded (${limits.memoryMb} MiB)`, log: [] });
         if (typeof killedFor === "object") return finish({ ok: false, reason: killedFor.reason, log: [] });
+        // The result arrived and its outputs are still being staged: that finishes the task.
+        if (settling?.()) return;
         finish({ ok: false, reason: `the function crashed (${sig ?? `exit code ${code}`})`, log: [] });
       });
-      start(finish, (reason) => kill({ reason }));
+      const settling = start(finish, (reason) => kill({ reason }))?.settling;
     });
   }
 
@@ -429,8 +455,9 @@ export class IsolatePool {
     limits: IsolateLimits,
     finish: (outcome: IsolateOutcome) => void,
     fail: (reason: string) => void,
-  ): void {
+  ): Settling {
     const { child } = isolate;
+    let resulted = false;
     const key = Buffer.from(input.stagingKey, "hex");
     const executorLimits: ExecutorLimits = {
       timeoutMs: limits.timeoutMs,
@@ -505,6 +532,7 @@ export class IsolatePool {
           if (Buffer.byteLength(m.returnValue) > this.maxResultBytes)
             return fail(`the return value is larger than ${this.maxResultBytes} bytes`);
           if ([...outputs.values()].some((o) => !o.ended)) return invalid("result before its outputs ended");
+          resulted = true;
           void Promise.all([...outputs.values()].map((o) => o.done)).then(
             () =>
               finish({ ok: true, returnValue: m.returnValue, log: bounded, written: [...outputs.keys()] }),
@@ -557,6 +585,7 @@ export class IsolatePool {
     })().catch((error: Error) => {
       if (child.connected) fail(`internal error: reading an input failed: ${error.message}`);
     });
+    return { settling: () => resulted };
   }
 
   close(): void {
