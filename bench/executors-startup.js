@@ -7,6 +7,7 @@
 // the snapshot later isolates start from) and later cold starts (from the snapshot). Built-in echo is
 // the reference. Needs the platform built (npx tsc -b packages/platform).
 //   node bench/executors-startup.js [--runs 10]
+import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -59,7 +60,7 @@ function task(family) {
 
 async function once(pool, family) {
   const start = performance.now();
-  const outcome = await pool.run(task(family), limits, new AbortController().signal);
+  const outcome = await pool.run(task(family), limits, new globalThis.AbortController().signal);
   const elapsed = performance.now() - start;
   if (!outcome.ok) throw new Error(`${family}: ${outcome.reason}`);
   return elapsed;

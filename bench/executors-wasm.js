@@ -50,10 +50,8 @@ async function native(name, sources, defines = []) {
 
 /** One workload: native and wasm alternately; returns medians and checks results match. */
 async function compare(label, exe, wasm, args, inputs) {
-  const files = Object.fromEntries(
-    Object.entries(inputs).map(([id, data]) => [id, join(dir, `${label}-${id}`)]),
-  );
-  for (const [id, data] of Object.entries(inputs)) writeFileSync(files[id], data);
+  const files = Object.fromEntries(Object.keys(inputs).map((id) => [id, join(dir, `${label}-${id}`)]));
+  for (const id of Object.keys(inputs)) writeFileSync(files[id], inputs[id]);
   const outputs = label === "psi" ? ["output_data1", "output_data2"] : ["output"];
   const nativeArgs = [
     ...Object.keys(args)

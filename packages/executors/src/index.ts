@@ -4,7 +4,6 @@
 import { FunctionError, createMemoryContext, type FunctionContext } from "@mesatee/functions";
 import { flatArgv } from "./argv.js";
 import { runJavaScript } from "./javascript/executor.js";
-import { loadQuickJs } from "./javascript/runtime.js";
 import { resolveLimits, type ExecutorLimits } from "./limits.js";
 import { functionLog } from "./log.js";
 import { runPython } from "./python/executor.js";

@@ -7,8 +7,8 @@
 // - The caller adds the rest: no environment, a heap limit, a resident-memory watchdog, a wall-clock
 //   limit and SIGKILL, and one task per process.
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, realpathSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { accessSync, constants, existsSync, readdirSync, realpathSync } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
 
 export interface SandboxPlan {
   /** Program and arguments that precede Node's own (empty: run Node directly). */
@@ -47,6 +47,20 @@ export function permissionFlags(readPaths: readonly string[]): string[] {
   ];
 }
 
+/** The absolute path of a program (isolates get no PATH), from PATH and the usual directories. */
+function findProgram(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/bin", "/bin", "/usr/sbin", "/sbin"];
+  for (const dir of dirs.filter(Boolean)) {
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
 function probe(command: string, args: string[]): Promise<boolean> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: "ignore", env: {}, timeout: 10_000 });
@@ -81,18 +95,19 @@ export function sandboxPlan(entry: string, options: SandboxOptions = {}): Promis
     ];
     const root = process.getuid?.() === 0;
     const candidates: Array<Omit<SandboxPlan, "readPaths">> = [];
-    if (process.platform === "linux" && namespaces) {
+    const unshare = process.platform === "linux" && namespaces ? findProgram("unshare") : undefined;
+    if (unshare) {
       if (root)
         candidates.push({
-          wrapper: ["unshare", "-n", "-S", NOBODY, "-G", NOBODY, "--"],
+          wrapper: [unshare, "-n", "-S", NOBODY, "-G", NOBODY, "--"],
           networkNamespace: true,
           unprivilegedUser: true,
         });
-      candidates.push({ wrapper: ["unshare", "-n", "--"], networkNamespace: true, unprivilegedUser: false });
+      candidates.push({ wrapper: [unshare, "-n", "--"], networkNamespace: true, unprivilegedUser: false });
       // Unprivileged users may still create a network namespace inside a user namespace.
       if (!root)
         candidates.push({
-          wrapper: ["unshare", "-r", "-n", "--"],
+          wrapper: [unshare, "-r", "-n", "--"],
           networkNamespace: true,
           unprivilegedUser: false,
         });
