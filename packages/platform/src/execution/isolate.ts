@@ -497,7 +497,9 @@ export class IsolatePool {
           if (
             typeof m.name !== "string" ||
             !Object.hasOwn(input.outputs, m.name) ||
-            !(m.chunk instanceof Uint8Array)
+            !(m.chunk instanceof Uint8Array) ||
+            // Every chunk costs this process work; empty ones would cost it for nothing.
+            m.chunk.length === 0
           )
             return invalid("output");
           const out = staged(m.name);
