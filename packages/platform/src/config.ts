@@ -7,6 +7,7 @@ import { DEFAULT_MANAGEMENT_LIMITS, type ManagementLimits } from "./services/man
 import { systemClock, type Clock } from "./clock.js";
 import { DEFAULT_TASK_LIMITS, MAX_TASK_LIMITS, type TaskLimits } from "./execution/limits.js";
 import { DEFAULT_WORKER_CONFIG, type WorkerConfig } from "./execution/worker.js";
+import type { IsolatePoolOptions } from "./execution/isolate.js";
 import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig } from "./scheduler/scheduler.js";
 
 export interface PlatformConfig {
@@ -31,6 +32,11 @@ export interface PlatformConfig {
   /** Run an execution worker inside the platform process (all-in-one). */
   readonly inProcessWorker: boolean;
   readonly worker: WorkerConfig;
+  /**
+   * Isolates: idle ones kept per executor family (e.g. `{ python: 1 }` pre-loads a Python interpreter so
+   * the first Python task does not pay the start-up), sandbox namespaces, user-function I/O limits.
+   */
+  readonly isolates: IsolatePoolOptions;
   readonly taskLimits: TaskLimits;
   readonly maxTaskLimits: TaskLimits;
   /** File agent: per-transfer timeout, size limits, extra trusted CAs for https inputs and outputs. */
@@ -61,6 +67,7 @@ export function defaultConfig(overrides: Partial<PlatformConfig> & { dataDir: st
     scheduler: DEFAULT_SCHEDULER_CONFIG,
     inProcessWorker: true,
     worker: DEFAULT_WORKER_CONFIG,
+    isolates: {},
     taskLimits: DEFAULT_TASK_LIMITS,
     maxTaskLimits: MAX_TASK_LIMITS,
     fileAgent: {},

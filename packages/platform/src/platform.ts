@@ -114,6 +114,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
         defaults: config.taskLimits,
         maximum: config.maxTaskLimits,
         warmIsolates: config.worker.slots,
+        isolates: config.isolates,
       });
       runners.push(runner);
       const w = new ExecutionWorker(sched, runner, config.worker);

@@ -8,7 +8,7 @@ import { isCryptoError, type FileCrypto } from "@mesatee/crypto";
 import type { StagedTask } from "../domain/tasks.js";
 import { FileAgentError, redactUrl, type FileAgent } from "../file-agent/index.js";
 import type { TaskOutcome } from "../scheduler/scheduler.js";
-import { IsolatePool } from "./isolate.js";
+import { IsolatePool, type IsolatePoolOptions } from "./isolate.js";
 import { effectiveLimits, type TaskLimits } from "./limits.js";
 import type { IsolateInput } from "./protocol.js";
 import { finishOutput, stageInput } from "./staging.js";
@@ -20,6 +20,8 @@ export interface RunnerConfig {
   readonly maximum: TaskLimits;
   /** Idle isolate processes kept ready (each serves one task). */
   readonly warmIsolates?: number;
+  /** Per-family warm-up, sandbox namespaces and user-function I/O limits. */
+  readonly isolates?: IsolatePoolOptions;
 }
 
 class TaskFailure extends Error {}
@@ -59,7 +61,7 @@ export class TaskRunner {
     private readonly agent: FileAgent,
     private readonly config: RunnerConfig,
   ) {
-    this.pool = new IsolatePool(config.warmIsolates ?? 1, config.defaults.memoryMb);
+    this.pool = new IsolatePool(config.warmIsolates ?? 1, config.defaults.memoryMb, config.isolates ?? {});
   }
 
   close(): void {

@@ -4,6 +4,7 @@ import { FileAgent, type FileAgentOptions } from "../file-agent/index.js";
 import { openServiceIdentity } from "../trust/deployment.js";
 import { RemoteScheduler } from "../scheduler/rpc.js";
 import { DEFAULT_TASK_LIMITS, MAX_TASK_LIMITS, type TaskLimits } from "./limits.js";
+import type { IsolatePoolOptions } from "./isolate.js";
 import { TaskRunner } from "./runner.js";
 import { DEFAULT_WORKER_CONFIG, ExecutionWorker, type WorkerConfig } from "./worker.js";
 
@@ -18,6 +19,7 @@ export interface StandaloneWorkerOptions {
   readonly worker?: Partial<WorkerConfig>;
   readonly taskLimits?: TaskLimits;
   readonly maxTaskLimits?: TaskLimits;
+  readonly isolates?: IsolatePoolOptions;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -42,6 +44,7 @@ export async function startStandaloneWorker(options: StandaloneWorkerOptions): P
     defaults: options.taskLimits ?? DEFAULT_TASK_LIMITS,
     maximum: options.maxTaskLimits ?? MAX_TASK_LIMITS,
     warmIsolates: options.worker?.slots ?? DEFAULT_WORKER_CONFIG.slots,
+    ...(options.isolates ? { isolates: options.isolates } : {}),
   });
   const worker = new ExecutionWorker(
     scheduler,
