@@ -2,7 +2,16 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "packages/protocol/src/gen/**", "**/*.d.ts"] },
+  {
+    ignores: [
+      "**/dist/**",
+      "**/node_modules/**",
+      "packages/protocol/src/gen/**",
+      "**/*.d.ts",
+      // Function payloads run inside the JavaScript sandbox, not as project modules.
+      "packages/executors/testdata/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,10 +1,30 @@
 // Verifier and policy (evidence parsing, verification, signed policy).
 export * from "./errors.js";
 export * from "./types.js";
-export { verifyEvidence, fromVerifiedQuote, fromVerifiedSnp, REPORT_DATA_SIZE, type VerifyEvidenceOptions, type EvidenceCollateral } from "./verify/evidence.js";
+export {
+  verifyEvidence,
+  fromVerifiedQuote,
+  fromVerifiedSnp,
+  REPORT_DATA_SIZE,
+  type VerifyEvidenceOptions,
+  type EvidenceCollateral,
+} from "./verify/evidence.js";
 export { verifyQuote, type VerifyQuoteOptions, type VerifiedQuote, type QuoteTrust } from "./verify/dcap.js";
-export { verifySnpReport, parseSnpCertTable, parseSnpCollateral, type SnpCollateral, type VerifySnpOptions, type VerifiedSnpReport } from "./verify/snp.js";
-export { parseQuote, DEFAULT_MAX_QUOTE_BYTES, type ParsedQuote, type QuoteRegionName, type Region } from "./verify/quote.js";
+export {
+  verifySnpReport,
+  parseSnpCertTable,
+  parseSnpCollateral,
+  type SnpCollateral,
+  type VerifySnpOptions,
+  type VerifiedSnpReport,
+} from "./verify/snp.js";
+export {
+  parseQuote,
+  DEFAULT_MAX_QUOTE_BYTES,
+  type ParsedQuote,
+  type QuoteRegionName,
+  type Region,
+} from "./verify/quote.js";
 export { parseSnpReport, SNP_REPORT_SIZE, type ParsedSnpReport } from "./verify/snp-report.js";
 export { parseCollateral, type Collateral, type CollateralBundle } from "./verify/collateral.js";
 export {
@@ -26,18 +46,46 @@ export {
   SIMULATION_QE_VENDOR_ID,
   INTEL_SGX_ROOT_PEM,
 } from "./verify/roots.js";
-export { parsePolicy, POLICY_DEFAULTS, type Policy, type ServicePolicy, type SgxServicePolicy, type TdxServicePolicy, type SnpServicePolicy } from "./policy/schema.js";
+export {
+  parsePolicy,
+  POLICY_DEFAULTS,
+  type Policy,
+  type ServicePolicy,
+  type SgxServicePolicy,
+  type TdxServicePolicy,
+  type SnpServicePolicy,
+} from "./policy/schema.js";
 export { evaluatePolicy } from "./policy/evaluate.js";
 export { signPolicy, verifySignedPolicy, keyFingerprint, type SignatureCheck } from "./policy/signatures.js";
-export { verifyEnclaveInfo, parseEnclaveInfo, type EnclaveInfo, type EnclaveInfoEntry } from "./policy/enclave-info.js";
+export {
+  verifyEnclaveInfo,
+  parseEnclaveInfo,
+  type EnclaveInfo,
+  type EnclaveInfoEntry,
+} from "./policy/enclave-info.js";
 export * as attestationTesting from "./verify/testing/index.js";
 
 // Evidence side: backends, sealing, RA-TLS certificates, attested TLS, Teaclave-era compatibility.
-export { BackendError, isBackendError, BACKEND_ERROR_CODES, type BackendErrorCode } from "./backends/errors.js";
-export { TEE_KINDS, REPORT_DATA_LENGTH, type TeeKind, type AttestationBackend, type SealingBinding } from "./backends/types.js";
+export {
+  BackendError,
+  isBackendError,
+  BACKEND_ERROR_CODES,
+  type BackendErrorCode,
+} from "./backends/errors.js";
+export {
+  TEE_KINDS,
+  REPORT_DATA_LENGTH,
+  type TeeKind,
+  type AttestationBackend,
+  type SealingBinding,
+} from "./backends/types.js";
 export { createBackend, openBackend, type BackendConfig } from "./backends/select.js";
 export { deriveSealingKey, type SealingOptions } from "./backends/sealing.js";
-export { GramineSgxBackend, GRAMINE_ATTESTATION_ROOT, type GramineBackendOptions } from "./backends/gramine.js";
+export {
+  GramineSgxBackend,
+  GRAMINE_ATTESTATION_ROOT,
+  type GramineBackendOptions,
+} from "./backends/gramine.js";
 export {
   TdxBackend,
   SevSnpBackend,
@@ -53,8 +101,16 @@ export {
   SIMULATION_FMSPC,
   type SimulationBackendOptions,
 } from "./backends/simulation/backend.js";
-export { simulationMrEnclave, simulationMrSigner, type SimulatedCode } from "./backends/simulation/measurement.js";
-export { loadSimulationDeployment, SIMULATION_FILES, type SimulationDeployment } from "./backends/simulation/deployment.js";
+export {
+  simulationMrEnclave,
+  simulationMrSigner,
+  type SimulatedCode,
+} from "./backends/simulation/measurement.js";
+export {
+  loadSimulationDeployment,
+  SIMULATION_FILES,
+  type SimulationDeployment,
+} from "./backends/simulation/deployment.js";
 export { RaTlsError, isRaTlsError, RATLS_ERROR_CODES, type RaTlsErrorCode } from "./ratls/errors.js";
 export { RATLS_EVIDENCE_OID, EVIDENCE_TAG } from "./ratls/extension.js";
 export {
@@ -82,7 +138,11 @@ export {
   type AttestedServerOptions,
   type AttestedServerMode,
 } from "./tls/server.js";
-export { createAttestedConnector, type AttestedConnector, type AttestedConnectorOptions } from "./tls/client.js";
+export {
+  createAttestedConnector,
+  type AttestedConnector,
+  type AttestedConnectorOptions,
+} from "./tls/client.js";
 export { raTlsPeerVerifier, type RaTlsPeerVerifierOptions } from "./tls/verifiers.js";
 export type { PeerVerifier, CertificateSource } from "./tls/peer.js";
 export {
@@ -111,5 +171,10 @@ export {
   type EnclaveIdentity,
   type TeaclaveClientFiles,
 } from "./teaclave/enclave-info.js";
-export { TeaclaveCompatError, isTeaclaveCompatError, TEACLAVE_ERROR_CODES, type TeaclaveErrorCode } from "./teaclave/errors.js";
+export {
+  TeaclaveCompatError,
+  isTeaclaveCompatError,
+  TEACLAVE_ERROR_CODES,
+  type TeaclaveErrorCode,
+} from "./teaclave/errors.js";
 export { loadSignedPolicyDir, POLICY_FILES, type LoadedPolicy } from "./policy/files.js";

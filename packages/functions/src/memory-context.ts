@@ -29,7 +29,8 @@ export function createMemoryContext(options: MemoryContextOptions = {}): MemoryC
   };
   const output = (name: string): Buffer[] => {
     const chunks = outputs.get(name);
-    if (!chunks) throw new FunctionError("NO_SUCH_FILE", `the task has no output named ${JSON.stringify(name)}`);
+    if (!chunks)
+      throw new FunctionError("NO_SUCH_FILE", `the task has no output named ${JSON.stringify(name)}`);
     return chunks;
   };
 

@@ -11,7 +11,10 @@ const catalogue: readonly Entry[] = [
   // Teaclave's functions (spec/teaclave-compat.md §6)
   { name: "builtin-echo", load: async () => (await import("./teaclave/echo.js")).echo },
   { name: "builtin-gbdt-train", load: async () => (await import("./teaclave/gbdt-train.js")).gbdtTrain },
-  { name: "builtin-gbdt-predict", load: async () => (await import("./teaclave/gbdt-predict.js")).gbdtPredict },
+  {
+    name: "builtin-gbdt-predict",
+    load: async () => (await import("./teaclave/gbdt-predict.js")).gbdtPredict,
+  },
   {
     name: "builtin-logistic-regression-train",
     load: async () => (await import("./teaclave/logistic-regression.js")).logisticRegressionTrain,
@@ -20,13 +23,22 @@ const catalogue: readonly Entry[] = [
     name: "builtin-logistic-regression-predict",
     load: async () => (await import("./teaclave/logistic-regression.js")).logisticRegressionPredict,
   },
-  { name: "builtin-password-check", load: async () => (await import("./teaclave/password-check.js")).passwordCheck },
-  { name: "builtin_online_decrypt", load: async () => (await import("./teaclave/online-decrypt.js")).onlineDecrypt },
+  {
+    name: "builtin-password-check",
+    load: async () => (await import("./teaclave/password-check.js")).passwordCheck,
+  },
+  {
+    name: "builtin_online_decrypt",
+    load: async () => (await import("./teaclave/online-decrypt.js")).onlineDecrypt,
+  },
   {
     name: "builtin-ordered-set-intersect",
     load: async () => (await import("./teaclave/ordered-set-intersect.js")).orderedSetIntersect,
   },
-  { name: "builtin-ordered-set-join", load: async () => (await import("./teaclave/ordered-set-join.js")).orderedSetJoin },
+  {
+    name: "builtin-ordered-set-join",
+    load: async () => (await import("./teaclave/ordered-set-join.js")).orderedSetJoin,
+  },
   {
     name: "builtin-private-join-and-compute",
     load: async () => (await import("./teaclave/private-join-and-compute.js")).privateJoinAndCompute,
@@ -34,13 +46,20 @@ const catalogue: readonly Entry[] = [
   { name: "builtin-rsa-sign", load: async () => (await import("./teaclave/rsa-sign.js")).rsaSign },
   {
     name: "builtin_principal_components_analysis",
-    load: async () => (await import("./teaclave/principal-components-analysis.js")).principalComponentsAnalysis,
+    load: async () =>
+      (await import("./teaclave/principal-components-analysis.js")).principalComponentsAnalysis,
   },
-  { name: "builtin-face-detection", load: async () => (await import("./teaclave/face-detection.js")).faceDetection },
+  {
+    name: "builtin-face-detection",
+    load: async () => (await import("./teaclave/face-detection.js")).faceDetection,
+  },
   { name: "builtin-copy", load: async () => (await import("./teaclave/copy.js")).copy },
   // MesaTEE's functions
   { name: "builtin-psi", load: async () => (await import("./analytics/psi/psi.js")).createPsiFunction() },
-  { name: "builtin-kmeans", load: async () => (await import("./analytics/kmeans.js")).createKMeansFunction() },
+  {
+    name: "builtin-kmeans",
+    load: async () => (await import("./analytics/kmeans.js")).createKMeansFunction(),
+  },
   {
     name: "builtin-linear-regression",
     load: async () => (await import("./analytics/linear-regression.js")).createLinearRegressionFunction(),
@@ -50,7 +69,10 @@ const catalogue: readonly Entry[] = [
     name: "builtin-naive-bayes",
     load: async () => (await import("./analytics/naive-bayes.js")).createNaiveBayesFunction(),
   },
-  { name: "builtin-dbscan", load: async () => (await import("./analytics/dbscan.js")).createDbscanFunction() },
+  {
+    name: "builtin-dbscan",
+    load: async () => (await import("./analytics/dbscan.js")).createDbscanFunction(),
+  },
   { name: "builtin-gmm", load: async () => (await import("./analytics/gmm.js")).createGmmFunction() },
   {
     name: "builtin-image-resize",

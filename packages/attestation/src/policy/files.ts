@@ -27,7 +27,10 @@ export interface LoadedPolicy {
  * `dir/auditors` (default: all of them). Pass `auditorKeysPem` to pin the auditors instead of trusting
  * the directory's copies.
  */
-export function loadSignedPolicyDir(dir: string, options: { threshold?: number; auditorKeysPem?: readonly string[] } = {}): LoadedPolicy {
+export function loadSignedPolicyDir(
+  dir: string,
+  options: { threshold?: number; auditorKeysPem?: readonly string[] } = {},
+): LoadedPolicy {
   try {
     const bytes = readFileSync(join(dir, POLICY_FILES.policy));
     const auditorDir = join(dir, POLICY_FILES.auditorsDir);
@@ -35,7 +38,9 @@ export function loadSignedPolicyDir(dir: string, options: { threshold?: number; 
       .filter((n) => n.endsWith(".pub.pem"))
       .map((n) => n.slice(0, -".pub.pem".length))
       .sort();
-    const keys = options.auditorKeysPem ?? names.map((n) => readFileSync(join(auditorDir, POLICY_FILES.publicKey(n)), "utf8"));
+    const keys =
+      options.auditorKeysPem ??
+      names.map((n) => readFileSync(join(auditorDir, POLICY_FILES.publicKey(n)), "utf8"));
     const signatures = names.flatMap((n) => {
       try {
         return [readFileSync(join(dir, POLICY_FILES.signature(n)))];
@@ -52,8 +57,12 @@ export function loadSignedPolicyDir(dir: string, options: { threshold?: number; 
     return { policy: parsePolicy(bytes), bytes, signers: check.signers };
   } catch (error) {
     if (error instanceof AttestationError) throw error;
-    throw new AttestationError("POLICY_INVALID", `cannot load the policy in ${dir}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new AttestationError(
+      "POLICY_INVALID",
+      `cannot load the policy in ${dir}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
 }

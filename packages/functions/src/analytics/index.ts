@@ -10,4 +10,3 @@ export { createLinearRegressionFunction } from "./linear-regression.js";
 export { createNaiveBayesFunction } from "./naive-bayes.js";
 export { createPsiFunction, DEFAULT_PSI_LIMITS, type PsiLimits } from "./psi/psi.js";
 export { createSvmFunction } from "./svm.js";
-

@@ -20,6 +20,7 @@ const TEACLAVE_NAMES = [
 ];
 
 test("the registry serves all thirteen Teaclave built-ins and builtin-copy under their exact names", async () => {
-  for (const name of [...TEACLAVE_NAMES, "builtin-copy"]) assert.equal((await loadBuiltin(name))?.name, name, name);
+  for (const name of [...TEACLAVE_NAMES, "builtin-copy"])
+    assert.equal((await loadBuiltin(name))?.name, name, name);
   assert.equal(await loadBuiltin("builtin-online-decrypt"), undefined);
 });
