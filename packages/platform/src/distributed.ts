@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { raTlsPeerVerifier } from "@mesatee/attestation";
-import { frontend as frontendProto } from "@mesatee/protocol";
+import { frontend as frontendProto, functions as functionsProto } from "@mesatee/protocol";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { systemClock } from "./clock.js";
@@ -14,7 +14,7 @@ import { PlatformError } from "./errors.js";
 import { startStandaloneWorker } from "./execution/standalone.js";
 import { Scheduler } from "./scheduler/scheduler.js";
 import { schedulerRoutes } from "./scheduler/rpc.js";
-import { internalClient } from "./server/internal-client.js";
+import { internalClient, type InternalClient } from "./server/internal-client.js";
 import { startRpcServer, type EndpointSecurity, type RpcServer } from "./server/rpc-server.js";
 import { AuditLog } from "./services/audit/audit-log.js";
 import { auditInternalRoutes, RemoteAuditSink } from "./services/audit/internal.js";
@@ -22,7 +22,7 @@ import { authenticationRoutes } from "./services/authentication/handlers.js";
 import { authenticationInternalRoutes, RemoteAuthenticator } from "./services/authentication/internal.js";
 import { AuthenticationService } from "./services/authentication/service.js";
 import { frontendRoutes } from "./services/frontend/handlers.js";
-import { frontendProxyRoutes } from "./services/frontend/proxy.js";
+import { frontendProxyRoutes, type ForwardedService } from "./services/frontend/proxy.js";
 import { Gateway } from "./services/gateway/gateway.js";
 import { ManagementService } from "./services/management/service.js";
 import { createSealer, createStore, openSqliteBackend, type Store } from "./storage/index.js";
@@ -222,8 +222,14 @@ export async function startService(
           certificates: await deployment.certificates("frontend"),
         });
         closers.push(() => auditSink.close());
-        const management = await internal(
+        const teaclave = await internal(
           frontendProto.TeaclaveFrontend,
+          c.management_url,
+          "management",
+          "frontend",
+        );
+        const mesatee = await internal(
+          functionsProto.MesateeFunctions,
           c.management_url,
           "management",
           "frontend",
@@ -231,7 +237,16 @@ export async function startService(
         await serve(
           c.listen,
           { mode: "public", certificates: await deployment.certificates("frontend", { teaclave: true }) },
-          frontendProxyRoutes(new Gateway(authenticator, auditSink, "frontend"), management),
+          frontendProxyRoutes(new Gateway(authenticator, auditSink, "frontend"), [
+            {
+              desc: frontendProto.TeaclaveFrontend,
+              management: teaclave as InternalClient<ForwardedService>,
+            },
+            {
+              desc: functionsProto.MesateeFunctions,
+              management: mesatee as InternalClient<ForwardedService>,
+            },
+          ]),
         );
         break;
       }

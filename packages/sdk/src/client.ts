@@ -8,13 +8,15 @@ import {
   type Policy,
   type RaTlsPeer,
 } from "@mesatee/attestation";
-import { authentication, common, frontend } from "@mesatee/protocol";
+import { authentication, common, frontend, functions } from "@mesatee/protocol";
 
 const FINAL = new Set([common.TaskStatus.Finished, common.TaskStatus.Failed, common.TaskStatus.Canceled]);
 import { MesateeError } from "./errors.js";
 
 export type AuthenticationClient = Client<typeof authentication.TeaclaveAuthenticationApi>;
 export type FrontendClient = Client<typeof frontend.TeaclaveFrontend>;
+/** MesaTEE's additions for functions (e.g. per-function resource limits), on the frontend endpoint. */
+export type FunctionsClient = Client<typeof functions.MesateeFunctions>;
 
 export interface ClientOptions {
   /** e.g. https://localhost:7776 */
@@ -45,6 +47,7 @@ export interface Credential {
 export class MesateeClient {
   readonly authentication: AuthenticationClient;
   readonly frontend: FrontendClient;
+  readonly functions: FunctionsClient;
   private credential: Credential | undefined;
   private readonly sessions: Http2SessionManager[] = [];
   private readonly peers = new Map<"authentication" | "frontend", () => RaTlsPeer | undefined>();
@@ -63,9 +66,9 @@ export class MesateeClient {
         this.transport(options.authenticationUrl, credentials, "authentication"),
       ),
     );
-    this.frontend = typedErrors(
-      createClient(frontend.TeaclaveFrontend, this.transport(options.frontendUrl, credentials, "frontend")),
-    );
+    const frontendTransport = this.transport(options.frontendUrl, credentials, "frontend");
+    this.frontend = typedErrors(createClient(frontend.TeaclaveFrontend, frontendTransport));
+    this.functions = typedErrors(createClient(functions.MesateeFunctions, frontendTransport));
   }
 
   get userId(): string | undefined {

@@ -5,7 +5,8 @@ export {
   type Credential,
   type AuthenticationClient,
   type FrontendClient,
+  type FunctionsClient,
 } from "./client.js";
 export { MesateeError, ERROR_CODE_HEADER } from "./errors.js";
-export { authentication, frontend, common } from "@mesatee/protocol";
+export { authentication, frontend, common, functions } from "@mesatee/protocol";
 export { loadSignedPolicyDir, type Policy, type RaTlsPeer } from "@mesatee/attestation";

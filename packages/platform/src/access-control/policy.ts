@@ -32,6 +32,9 @@ export const FRONTEND_APIS = [
   "query_audit_logs",
 ] as const;
 
+/** MesaTEE's own additions to the public API (package mesatee.v1). */
+export const MESATEE_APIS = ["set_function_limits", "get_function_limits"] as const;
+
 export const AUTHENTICATION_APIS = [
   "user_register",
   "user_update",
@@ -44,7 +47,8 @@ export const AUTHENTICATION_APIS = [
 
 export type FrontendApi = (typeof FRONTEND_APIS)[number];
 export type AuthenticationApi = (typeof AUTHENTICATION_APIS)[number];
-export type Api = FrontendApi | AuthenticationApi;
+export type MesateeApi = (typeof MESATEE_APIS)[number];
+export type Api = FrontendApi | AuthenticationApi | MesateeApi;
 
 const FUNCTION_OWNER_APIS: readonly Api[] = [
   "register_function",
@@ -54,6 +58,8 @@ const FUNCTION_OWNER_APIS: readonly Api[] = [
   "get_function",
   "list_functions",
   "get_function_usage_stats",
+  "set_function_limits",
+  "get_function_limits",
   // The owner of a private function is a participant of every task using it, so it must be able to
   // read and approve those tasks (Teaclave listed it as a participant but refused it these APIs).
   "get_task",
@@ -78,6 +84,7 @@ const DATA_OWNER_APIS: readonly Api[] = [
   "get_function",
   "list_functions",
   "get_function_usage_stats",
+  "get_function_limits",
 ];
 
 /** Authentication APIs every authenticated role may call; finer rules apply per target below. */
@@ -91,7 +98,7 @@ const USER_MANAGEMENT_APIS: readonly Api[] = [
 ];
 
 const ROLE_APIS: Readonly<Record<RoleKind, ReadonlySet<Api>>> = {
-  PlatformAdmin: new Set<Api>([...FRONTEND_APIS, ...AUTHENTICATION_APIS]),
+  PlatformAdmin: new Set<Api>([...FRONTEND_APIS, ...AUTHENTICATION_APIS, ...MESATEE_APIS]),
   FunctionOwner: new Set<Api>([...FUNCTION_OWNER_APIS, ...ACCOUNT_APIS, "user_register"]),
   DataOwnerManager: new Set<Api>([...DATA_OWNER_APIS, ...ACCOUNT_APIS, ...USER_MANAGEMENT_APIS]),
   DataOwner: new Set<Api>([...DATA_OWNER_APIS, ...ACCOUNT_APIS]),

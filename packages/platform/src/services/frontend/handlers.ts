@@ -1,7 +1,7 @@
 // TeaclaveFrontend over Connect: every call authenticated, authorized, audited and forwarded to the
 // management service.
 import type { ConnectRouter } from "@connectrpc/connect";
-import { frontend } from "@mesatee/protocol";
+import { frontend, functions } from "@mesatee/protocol";
 import { auditMessage, type AuditLog } from "../audit/audit-log.js";
 import type { Gateway } from "../gateway/gateway.js";
 import type { ManagementService } from "../management/service.js";
@@ -11,6 +11,36 @@ const cryptoOf = (c: { schema: string; key: Uint8Array; iv: Uint8Array } | undef
   c ?? { schema: "", key: new Uint8Array(), iv: new Uint8Array() };
 
 export function frontendRoutes(m: ManagementService, audit: AuditLog, gateway: Gateway) {
+  return (router: ConnectRouter) => {
+    mesateeRoutes(m, gateway)(router);
+    teaclaveRoutes(m, audit, gateway)(router);
+  };
+}
+
+/** MesaTEE's own additions, beside Teaclave's API on the same endpoint. */
+function mesateeRoutes(m: ManagementService, gateway: Gateway) {
+  const wire = (l: { timeoutMs?: number; memoryMb?: number }) => ({
+    limits: { timeoutMs: l.timeoutMs ?? 0, memoryMb: l.memoryMb ?? 0 },
+  });
+  return (router: ConnectRouter) =>
+    router.service(functions.MesateeFunctions, {
+      setFunctionLimits: (req, ctx) =>
+        gateway.call(ctx, "set_function_limits", req.functionId, async (caller) =>
+          wire(
+            await m.functions.setLimits(caller, req.functionId, {
+              timeoutMs: req.limits?.timeoutMs ?? 0,
+              memoryMb: req.limits?.memoryMb ?? 0,
+            }),
+          ),
+        ),
+      getFunctionLimits: (req, ctx) =>
+        gateway.call(ctx, "get_function_limits", req.functionId, async (caller) =>
+          wire(await m.functions.getLimits(caller, req.functionId)),
+        ),
+    });
+}
+
+function teaclaveRoutes(m: ManagementService, audit: AuditLog, gateway: Gateway) {
   return (router: ConnectRouter) =>
     router.service(frontend.TeaclaveFrontend, {
       registerInputFile: (req, ctx) =>

@@ -3,26 +3,41 @@
 // the caller's credential to the management service over mutual RA-TLS, which checks ownership, runs it
 // and audits the outcome.
 import { ConnectError, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import { frontend } from "@mesatee/protocol";
+import type { frontend, functions } from "@mesatee/protocol";
 import type { Api } from "../../access-control/index.js";
 import type { InternalClient } from "../../server/internal-client.js";
 import { kRemoteAddress } from "../../server/rpc-server.js";
-import { CLIENT_ADDRESS_HEADER } from "../gateway/gateway.js";
-import type { Gateway } from "../gateway/gateway.js";
+import { CLIENT_ADDRESS_HEADER, type Gateway } from "../gateway/gateway.js";
+
+/** The public services a frontend forwards: Teaclave's API and MesaTEE's additions. */
+export type ForwardedService = typeof frontend.TeaclaveFrontend | typeof functions.MesateeFunctions;
 
 const snake = (method: string) =>
   method.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? c.toLowerCase() : `_${c.toLowerCase()}`));
 
 export function frontendProxyRoutes(
   gateway: Gateway,
-  management: InternalClient<typeof frontend.TeaclaveFrontend>,
+  services: ReadonlyArray<{ desc: ForwardedService; management: InternalClient<ForwardedService> }>,
 ) {
+  return (router: ConnectRouter) => {
+    for (const { desc, management } of services)
+      router.service(desc, proxyService(gateway, desc, management));
+  };
+}
+
+function proxyService(
+  gateway: Gateway,
+  desc: ForwardedService,
+  management: InternalClient<ForwardedService>,
+): ServiceImpl<ForwardedService> {
   const impl: Record<string, unknown> = {};
-  for (const method of frontend.TeaclaveFrontend.methods) {
+  const client = management.client as unknown as Record<
+    string,
+    (req: unknown, opts: unknown) => Promise<unknown>
+  >;
+  for (const method of desc.methods) {
     const api = snake(method.name) as Api;
-    const forward = (
-      management.client as unknown as Record<string, (req: unknown, opts: unknown) => Promise<unknown>>
-    )[method.localName]!;
+    const forward = client[method.localName]!;
     impl[method.localName] = async (req: unknown, ctx: HandlerContext) => {
       await gateway.admit(ctx, api);
       const headers = new Headers();
@@ -37,9 +52,5 @@ export function frontendProxyRoutes(
       }
     };
   }
-  return (router: ConnectRouter) =>
-    router.service(
-      frontend.TeaclaveFrontend,
-      impl as unknown as ServiceImpl<typeof frontend.TeaclaveFrontend>,
-    );
+  return impl as unknown as ServiceImpl<ForwardedService>;
 }

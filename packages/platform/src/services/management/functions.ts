@@ -21,6 +21,8 @@ import {
 import { isValidUserId, type Caller } from "../../domain/users.js";
 import { newId, parseId, truncate } from "../../ids.js";
 import type { Store, Transaction } from "../../storage/index.js";
+import type { FunctionLimits } from "../../domain/tasks.js";
+import { MAX_TASK_LIMITS } from "../../execution/limits.js";
 import { requireUsers } from "./files.js";
 import type { ManagementLimits } from "./limits.js";
 import { unique, validateName, validateText } from "./validate.js";
@@ -54,6 +56,20 @@ async function editLists(
   const next = edit(current ?? { userId, registered: [], allowed: [] });
   if (current) await tx.update("function_lists", userId, next);
   else await tx.insert("function_lists", userId, next);
+}
+
+/** Per-function limits: 0 or absent means the platform's default; the operator's maximum caps them at run time. */
+function validateLimits(limits: FunctionLimits): FunctionLimits {
+  const out: { timeoutMs?: number; memoryMb?: number } = {};
+  const { timeoutMs = 0, memoryMb = 0 } = limits;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TASK_LIMITS.timeoutMs)
+    throw invalidArgument(`timeout_ms must be 0 to ${MAX_TASK_LIMITS.timeoutMs}`);
+  if (!Number.isInteger(memoryMb) || memoryMb < 0 || memoryMb > MAX_TASK_LIMITS.memoryMb)
+    throw invalidArgument(`memory_mb must be 0 to ${MAX_TASK_LIMITS.memoryMb}`);
+  if (memoryMb > 0 && memoryMb < 64) throw invalidArgument("memory_mb must be at least 64");
+  if (timeoutMs > 0) out.timeoutMs = timeoutMs;
+  if (memoryMb > 0) out.memoryMb = memoryMb;
+  return out;
 }
 
 const withId = (list: readonly string[], id: string) => (list.includes(id) ? [...list] : [...list, id]);
@@ -120,6 +136,25 @@ export class FunctionRegistry {
     const fn = await this.store.transaction((tx) => this.require(tx, functionId));
     authorizeUsageStats(caller, fn);
     return { quota: fn.usageQuota, usage: fn.usageCount };
+  }
+
+  /** Sets the resource limits of the function's tasks (MesaTEE extension); the owner only. */
+  async setLimits(caller: Caller, functionId: string, limits: FunctionLimits): Promise<FunctionLimits> {
+    parseId("function", functionId, "function id");
+    const checked = validateLimits(limits);
+    await this.store.transaction(async (tx) => {
+      const fn = await this.require(tx, functionId);
+      authorizeUpdateFunction(caller, fn);
+      const { limits: _old, ...rest } = fn;
+      const next: FunctionRecord = Object.keys(checked).length ? { ...rest, limits: checked } : rest;
+      await tx.update("function", functionId, { ...next, updatedAt: this.clock.now() });
+    });
+    return checked;
+  }
+
+  async getLimits(caller: Caller, functionId: string): Promise<FunctionLimits> {
+    const { fn } = await this.get(caller, functionId);
+    return fn.limits ?? {};
   }
 
   async delete(caller: Caller, functionId: string): Promise<void> {
