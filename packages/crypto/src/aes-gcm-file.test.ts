@@ -171,3 +171,37 @@ test("encrypting from a Readable gives the same file as encrypting from a path",
     assert.deepEqual(await readFile(join(dir, "a")), await readFile(join(dir, "b")));
   });
 });
+
+test("callerDiscardsOnFailure: AES-GCM decrypts in one pass and a tampered file still ends in an error, never a clean end", async () => {
+  await withTempDir(async (dir) => {
+    const crypto: FileCrypto = {
+      schema: "aes-gcm-128",
+      key: new Uint8Array(16).fill(3),
+      iv: new Uint8Array(12).fill(4),
+    };
+    const plain = pattern(3 * 1024 * 1024 + 17);
+    const path = join(dir, "file.enc");
+    const { tag } = await encryptFile({ crypto, input: Readable.from([Buffer.from(plain)]), output: path });
+    const good = new Collector();
+    await decryptFile({
+      crypto,
+      input: path,
+      output: good,
+      expectedTag: tag!,
+      callerDiscardsOnFailure: true,
+    });
+    assert.ok(good.ended);
+    assert.deepEqual(good.bytes(), Buffer.from(plain));
+
+    const bytes = await readFile(path);
+    bytes[1000] = bytes[1000]! ^ 1;
+    await writeFile(path, bytes);
+    const bad = new Collector();
+    await assert.rejects(
+      decryptFile({ crypto, input: path, output: bad, expectedTag: tag!, callerDiscardsOnFailure: true }),
+      cryptoError("CORRUPTED"),
+    );
+    assert.equal(bad.ended, false, "the stream never ends cleanly");
+    assert.ok(bad.failure, "the stream is destroyed with the failure");
+  });
+});

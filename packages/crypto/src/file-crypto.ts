@@ -73,6 +73,13 @@ export interface DecryptFileOptions {
   crypto: FileCrypto;
   input: string;
   output: string | Writable;
+  /**
+   * The caller discards everything written to a Writable output if decryption fails (for example, it
+   * re-encrypts the stream into a file that is deleted on failure). Whole-file AES-GCM then decrypts in
+   * one pass instead of verifying first: plaintext flows before the final tag check, and the failure
+   * still arrives as the stream's error. Default false.
+   */
+  callerDiscardsOnFailure?: boolean | undefined;
   /** The registered tag; a different file tag fails with TAG_MISMATCH before any plaintext. */
   expectedTag?: Uint8Array | undefined;
   /**
@@ -363,7 +370,10 @@ export async function decryptFile(options: DecryptFileOptions): Promise<CryptoRe
         },
       };
     }
-    const verifyFirst = !toPath && (crypto.schema === "aes-gcm-128" || crypto.schema === "aes-gcm-256");
+    const verifyFirst =
+      !toPath &&
+      options.callerDiscardsOnFailure !== true &&
+      (crypto.schema === "aes-gcm-128" || crypto.schema === "aes-gcm-256");
     const total =
       crypto.schema === "aes-gcm-128" || crypto.schema === "aes-gcm-256"
         ? Math.max(0, source.size - TAG_LENGTH)

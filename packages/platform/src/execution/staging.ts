@@ -20,7 +20,16 @@ export async function stageInput(
   const pipe = new PassThrough({ highWaterMark: 1 << 20 });
   const writing = encryptFile({ crypto: stagingCrypto(stagingKey), input: pipe, output: staged });
   try {
-    await decryptFile({ crypto, input: source, output: pipe, expectedTag, fileName });
+    // The staged file is deleted if decryption fails and the function never sees it before this
+    // returns, so whole-file AES-GCM may decrypt in one pass.
+    await decryptFile({
+      crypto,
+      input: source,
+      output: pipe,
+      expectedTag,
+      fileName,
+      callerDiscardsOnFailure: true,
+    });
   } catch (error) {
     pipe.destroy(error as Error);
     await writing.catch(() => undefined);
