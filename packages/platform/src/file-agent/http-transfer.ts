@@ -245,15 +245,9 @@ async function receive(
   );
   try {
     // Streamed: memory stays bounded by the streams' buffers whatever the size.
-    await pipeline(
-      response,
-      counter,
-      new Coalesce(WRITE_CHUNK),
-      createWriteStream(destination, { flags: "wx" }),
-      {
-        signal: control.signal,
-      },
-    );
+    await pipeline(response, counter, createWriteStream(destination, { flags: "wx" }), {
+      signal: control.signal,
+    });
   } catch (e) {
     if (control.signal.aborted || e instanceof FileAgentError || isFsError(e)) throw e;
     throw shortRead(url, counter.bytes, expected, e);
@@ -331,37 +325,5 @@ export async function httpUpload(
     );
   } finally {
     exchange?.request.destroy();
-  }
-}
-
-/** Disk writes of about this size: sockets deliver 16 KiB pieces, and one write each costs throughput. */
-const WRITE_CHUNK = 1024 * 1024;
-
-/** Gathers small chunks into writes of about `size` bytes (memory stays bounded by `size`). */
-class Coalesce extends Transform {
-  private parts: Buffer[] = [];
-  private length = 0;
-
-  constructor(private readonly size: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.parts.push(chunk);
-    this.length += chunk.length;
-    if (this.length >= this.size) this.release();
-    done();
-  }
-
-  override _flush(done: TransformCallback): void {
-    this.release();
-    done();
-  }
-
-  private release(): void {
-    if (this.length === 0) return;
-    this.push(this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.length));
-    this.parts = [];
-    this.length = 0;
   }
 }
