@@ -5,7 +5,6 @@ import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http2 from "node:http2";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,17 +22,9 @@ const dir = mkdtempSync(join(tmpdir(), "mesatee-distributed-"));
 const children: ChildProcess[] = [];
 const ports: Record<string, number> = {};
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  await once(server, "close");
-  return port;
-}
-
-async function start(service: string): Promise<void> {
+// Services listen on port 0 and announce the address they got, so no other test can take a port between
+// choosing it and binding it; the services that call others are configured once those addresses are known.
+async function start(service: string): Promise<URL[]> {
   const child = spawn(process.execPath, [BIN, "serve", service, "--config", join(dir, "mesatee.toml")], {
     env: { ...process.env, MESATEE_ADMIN_PASSWORD: ADMIN_PASSWORD },
     stdio: ["ignore", "pipe", "inherit"],
@@ -45,41 +36,58 @@ async function start(service: string): Promise<void> {
       throw new Error(`${service} exited with ${code}`);
     }),
   ])) as [Buffer];
-  assert.match(line.toString(), new RegExp(`^${service} serving`));
+  const announced = line.toString().trim();
+  assert.match(announced, new RegExp(`^${service} serving`));
+  return [...announced.matchAll(/https:\/\/\S+/g)].map(([u]) => new URL(u));
 }
 
-before(async () => {
-  for (const name of ["auth", "authInternal", "frontend", "management", "scheduler"])
-    ports[name] = await freePort();
+const port = (u: URL | undefined): number => Number(u!.port);
+
+function writeConfig(): void {
+  const at = (name: string) => `127.0.0.1:${ports[name] ?? 0}`;
   writeFileSync(
     join(dir, "mesatee.toml"),
     `data_dir = "${join(dir, "data")}"
 
 [authentication]
-listen = "127.0.0.1:${ports.auth}"
-internal_listen = "127.0.0.1:${ports.authInternal}"
+listen = "${at("auth")}"
+internal_listen = "${at("authInternal")}"
 
 [frontend]
-listen = "127.0.0.1:${ports.frontend}"
-authentication_url = "https://127.0.0.1:${ports.authInternal}"
-management_url = "https://127.0.0.1:${ports.management}"
+listen = "${at("frontend")}"
+authentication_url = "https://${at("authInternal")}"
+management_url = "https://${at("management")}"
 
 [management]
-internal_listen = "127.0.0.1:${ports.management}"
+internal_listen = "${at("management")}"
 
 [scheduler]
-internal_listen = "127.0.0.1:${ports.scheduler}"
+internal_listen = "${at("scheduler")}"
 
 [execution]
-scheduler_url = "https://127.0.0.1:${ports.scheduler}"
+scheduler_url = "https://${at("scheduler")}"
 slots = 1
 `,
   );
+}
+
+before(async () => {
+  writeConfig();
   await run(process.execPath, [BIN, "init", "--config", join(dir, "mesatee.toml")]);
   // Authentication first: it creates the admin account and the token signing key.
-  await start("authentication");
-  await Promise.all(["management", "scheduler"].map(start));
-  await Promise.all(["frontend", "execution"].map(start));
+  const [auth, authInternal] = await start("authentication");
+  const [management, scheduler] = (await Promise.all(["management", "scheduler"].map(start))).map(
+    (u) => u[0],
+  );
+  Object.assign(ports, {
+    auth: port(auth),
+    authInternal: port(authInternal),
+    management: port(management),
+    scheduler: port(scheduler),
+  });
+  writeConfig();
+  const [frontend] = await Promise.all(["frontend", "execution"].map(start));
+  ports.frontend = port(frontend?.[0]);
 });
 
 after(async () => {
