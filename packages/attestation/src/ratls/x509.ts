@@ -3,7 +3,8 @@
 // exactly as the Teaclave-era and interoperable conventions require, and keeps issuance synchronous.
 
 import { createHash, sign, type KeyObject } from "node:crypto";
-import * as der from "./der.js";
+import * as der from "../der.js";
+import { isAttestationError } from "../errors.js";
 import { RaTlsError } from "./errors.js";
 
 export const OID = {
@@ -163,73 +164,97 @@ export interface ParsedCertificate {
   signature: Buffer;
 }
 
+/** A Buffer view of reader output (no copy), so parsed fields share the input's memory. */
+function view(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function malformed(message: string): RaTlsError {
+  return new RaTlsError("CERT_MALFORMED", message);
+}
+
+/** The DER reader refuses with the verifier's code; RA-TLS callers branch on their own. */
+function asCertMalformed<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (isAttestationError(err, "MALFORMED_EVIDENCE"))
+      throw new RaTlsError("CERT_MALFORMED", err.message, { cause: err });
+    throw err;
+  }
+}
+
 /** Parses the X.509 fields RA-TLS relies on; anything outside the expected shape is refused. */
 export function parseCertificate(input: Uint8Array): ParsedCertificate {
-  const buf = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const cert = der.expectTag(der.readNode(buf), der.TAG.SEQUENCE, "Certificate");
-  if (cert.end !== buf.length) throw new RaTlsError("CERT_MALFORMED", "trailing bytes after the certificate");
-  const [tbsNode, sigAlgNode, sigNode, ...rest] = der.children(buf, cert);
-  if (rest.length > 0) throw new RaTlsError("CERT_MALFORMED", "unexpected fields in Certificate");
-  der.expectTag(tbsNode, der.TAG.SEQUENCE, "TBSCertificate");
-  const sigAlg = der.children(buf, der.expectTag(sigAlgNode, der.TAG.SEQUENCE, "AlgorithmIdentifier"));
-  const sigBits = der.expectTag(sigNode, der.TAG.BIT_STRING, "signature");
-  if (sigBits.content[0] !== 0) throw new RaTlsError("CERT_MALFORMED", "signature has unused bits");
+  return asCertMalformed(() => parseCertificateFields(view(input)));
+}
 
-  const fields = der.children(buf, tbsNode as der.DerNode);
+function parseCertificateFields(buf: Buffer): ParsedCertificate {
+  const what = "RA-TLS certificate";
+  const { TAG } = der;
+  const cert = der.expectTag(der.parseDer(buf, what), TAG.SEQUENCE, what);
+  const [tbsNode, sigAlgNode, sigNode, ...rest] = der.children(cert, what);
+  if (rest.length > 0) throw malformed("unexpected fields in Certificate");
+  const tbs = der.expectTag(tbsNode, TAG.SEQUENCE, `${what} TBSCertificate`);
+  const sigAlg = der.children(der.expectTag(sigAlgNode, TAG.SEQUENCE, `${what} AlgorithmIdentifier`), what);
+  const signature = der.decodeBitString(sigNode!, `${what} signature`);
+  if (signature.unused !== 0) throw malformed("signature has unused bits");
+
+  const fields = der.children(tbs, what);
   let i = 0;
   if (fields[0]?.tag === 0xa0) i++; // explicit version; v1 certificates omit it
-  const serial = der.expectTag(fields[i++], der.TAG.INTEGER, "serialNumber");
-  der.expectTag(fields[i++], der.TAG.SEQUENCE, "signature algorithm");
-  const issuer = der.expectTag(fields[i++], der.TAG.SEQUENCE, "issuer");
-  const validity = der.children(buf, der.expectTag(fields[i++], der.TAG.SEQUENCE, "validity"));
-  const subject = der.expectTag(fields[i++], der.TAG.SEQUENCE, "subject");
-  const spki = der.expectTag(fields[i++], der.TAG.SEQUENCE, "subjectPublicKeyInfo");
-  if (validity.length !== 2) throw new RaTlsError("CERT_MALFORMED", "validity must have two times");
+  const serial = der.expectTag(fields[i++], TAG.INTEGER, `${what} serialNumber`);
+  der.expectTag(fields[i++], TAG.SEQUENCE, `${what} signature algorithm`);
+  const issuer = der.expectTag(fields[i++], TAG.SEQUENCE, `${what} issuer`);
+  const validity = der.children(der.expectTag(fields[i++], TAG.SEQUENCE, `${what} validity`), what);
+  const subject = der.expectTag(fields[i++], TAG.SEQUENCE, `${what} subject`);
+  const spki = der.expectTag(fields[i++], TAG.SEQUENCE, `${what} subjectPublicKeyInfo`);
+  if (validity.length !== 2) throw malformed("validity must have two times");
 
   const extensions: ParsedExtension[] = [];
   for (; i < fields.length; i++) {
-    const field = fields[i] as der.DerNode;
+    const field = fields[i]!;
     if (field.tag === 0x81 || field.tag === 0x82) continue; // issuer/subject unique IDs
-    if (field.tag !== 0xa3) throw new RaTlsError("CERT_MALFORMED", "unexpected field in TBSCertificate");
-    const list = der.children(buf, field);
-    if (list.length !== 1) throw new RaTlsError("CERT_MALFORMED", "bad extensions wrapper");
-    for (const ext of der.children(buf, der.expectTag(list[0], der.TAG.SEQUENCE, "Extensions"))) {
-      const parts = der.children(buf, der.expectTag(ext, der.TAG.SEQUENCE, "Extension"));
-      const oidNode = der.expectTag(parts[0], der.TAG.OID, "extnID");
-      let critical = false;
-      let valueNode = parts[1];
-      if (valueNode?.tag === der.TAG.BOOLEAN) {
-        critical = valueNode.content.length === 1 && valueNode.content[0] === 0xff;
-        valueNode = parts[2];
-      }
-      const value = der.expectTag(valueNode, der.TAG.OCTET_STRING, "extnValue");
-      extensions.push({ oid: der.decodeOid(oidNode.content), critical, value: value.content });
+    if (field.tag !== 0xa3) throw malformed("unexpected field in TBSCertificate");
+    const list = der.children(field, what);
+    if (list.length !== 1) throw malformed("bad extensions wrapper");
+    for (const ext of der.children(der.expectTag(list[0], TAG.SEQUENCE, `${what} Extensions`), what)) {
+      const parts = der.children(der.expectTag(ext, TAG.SEQUENCE, `${what} Extension`), what);
+      if (parts.length !== 2 && parts.length !== 3) throw malformed("bad Extension");
+      const critical = parts.length === 3 && der.decodeBoolean(parts[1]!, `${what} critical`);
+      extensions.push({
+        oid: der.decodeOid(parts[0]!, `${what} extnID`),
+        critical,
+        value: view(der.decodeOctets(parts[parts.length - 1]!, `${what} extnValue`)),
+      });
     }
   }
 
   return {
     der: buf,
-    tbs: (tbsNode as der.DerNode).raw,
-    serial: serial.content,
-    issuer: issuer.raw,
-    subject: subject.raw,
-    notBefore: der.decodeTime(validity[0] as der.DerNode),
-    notAfter: der.decodeTime(validity[1] as der.DerNode),
-    spki: spki.raw,
+    tbs: view(der.raw(tbs)),
+    serial: view(der.content(serial)),
+    issuer: view(der.raw(issuer)),
+    subject: view(der.raw(subject)),
+    notBefore: der.decodeTime(validity[0]!, `${what} notBefore`),
+    notAfter: der.decodeTime(validity[1]!, `${what} notAfter`),
+    spki: view(der.raw(spki)),
     extensions,
-    signatureAlgorithm: der.decodeOid(der.expectTag(sigAlg[0], der.TAG.OID, "algorithm").content),
-    signature: sigBits.content.subarray(1),
+    signatureAlgorithm: der.decodeOid(sigAlg[0]!, `${what} signature algorithm`),
+    signature: view(signature.bits),
   };
 }
 
 /** The subjectPublicKey bits of a DER SubjectPublicKeyInfo (for EC: the uncompressed point). */
 export function spkiPublicKeyBits(spki: Uint8Array): Buffer {
-  const buf = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength);
-  const root = der.expectTag(der.readNode(buf), der.TAG.SEQUENCE, "SubjectPublicKeyInfo");
-  const [, bits] = der.children(buf, root);
-  const bitString = der.expectTag(bits, der.TAG.BIT_STRING, "subjectPublicKey");
-  if (bitString.content[0] !== 0) throw new RaTlsError("CERT_MALFORMED", "public key has unused bits");
-  return bitString.content.subarray(1);
+  return asCertMalformed(() => {
+    const what = "SubjectPublicKeyInfo";
+    const root = der.expectTag(der.parseDer(spki, what), der.TAG.SEQUENCE, what);
+    const [, bits] = der.children(root, what);
+    const key = der.decodeBitString(bits!, `${what} subjectPublicKey`);
+    if (key.unused !== 0) throw malformed("public key has unused bits");
+    return view(key.bits);
+  });
 }
 
 /** PEM armour with 64-character lines. */

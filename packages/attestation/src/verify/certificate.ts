@@ -5,7 +5,7 @@
 import { X509Certificate, createHash } from "node:crypto";
 import { AttestationError } from "../errors.js";
 import {
-  DER,
+  TAG,
   children,
   decodeBitString,
   decodeBoolean,
@@ -19,7 +19,7 @@ import {
   parseDer,
   raw,
   type Tlv,
-} from "./der.js";
+} from "../der.js";
 
 export const OID = {
   basicConstraints: "2.5.29.19",
@@ -57,9 +57,9 @@ export const KEY_USAGE_KEY_CERT_SIGN = 0x0400;
 export const KEY_USAGE_CRL_SIGN = 0x0200;
 
 function commonName(name: Tlv, what: string): string | null {
-  for (const rdn of children(expectTag(name, DER.SEQUENCE, what), what)) {
-    for (const atv of children(expectTag(rdn, DER.SET, what), what)) {
-      const [type, value] = children(expectTag(atv, DER.SEQUENCE, what), what);
+  for (const rdn of children(expectTag(name, TAG.SEQUENCE, what), what)) {
+    for (const atv of children(expectTag(rdn, TAG.SET, what), what)) {
+      const [type, value] = children(expectTag(atv, TAG.SEQUENCE, what), what);
       if (type && value && decodeOid(type, what) === OID.commonName) return decodeString(value, what);
     }
   }
@@ -69,8 +69,8 @@ function commonName(name: Tlv, what: string): string | null {
 function parseExtensions(wrapper: Tlv, what: string): Map<string, CertExtension> {
   const out = new Map<string, CertExtension>();
   const [list] = children(wrapper, what);
-  for (const ext of children(expectTag(list, DER.SEQUENCE, what), what)) {
-    const parts = children(expectTag(ext, DER.SEQUENCE, what), what);
+  for (const ext of children(expectTag(list, TAG.SEQUENCE, what), what)) {
+    const parts = children(expectTag(ext, TAG.SEQUENCE, what), what);
     const oid = decodeOid(parts[0]!, what);
     let critical = false;
     let valueTlv = parts[1];
@@ -96,8 +96,8 @@ function parseBasicConstraints(
   let ca = false;
   let pathLen: number | null = null;
   for (const item of items) {
-    if (item.tag === DER.BOOLEAN) ca = decodeBoolean(item, what);
-    else if (item.tag === DER.INTEGER) pathLen = decodeSmallUint(item, what);
+    if (item.tag === TAG.BOOLEAN) ca = decodeBoolean(item, what);
+    else if (item.tag === TAG.INTEGER) pathLen = decodeSmallUint(item, what);
   }
   return { ca, pathLen };
 }
@@ -132,18 +132,18 @@ export function parseCertificate(der: Uint8Array, what = "certificate"): Certifi
 }
 
 function parseUncached(der: Buffer, sha256: string, what: string): Certificate {
-  const top = children(expectTag(parseDer(der, what), DER.SEQUENCE, what), what);
+  const top = children(expectTag(parseDer(der, what), TAG.SEQUENCE, what), what);
   if (top.length !== 3)
     throw new AttestationError("MALFORMED_EVIDENCE", `${what} is not an X.509 certificate`);
-  const tbs = children(expectTag(top[0], DER.SEQUENCE, what), what);
+  const tbs = children(expectTag(top[0], TAG.SEQUENCE, what), what);
   let i = 0;
   if (tbs[0]?.tag === 0xa0) i++; // [0] EXPLICIT version
   const serialHex = integerHex(tbs[i++]!, what);
   i++; // signature algorithm (the outer one is what Node checks)
-  const issuer = expectTag(tbs[i++], DER.SEQUENCE, what);
-  const validity = children(expectTag(tbs[i++], DER.SEQUENCE, what), what);
-  const subject = expectTag(tbs[i++], DER.SEQUENCE, what);
-  const spki = expectTag(tbs[i++], DER.SEQUENCE, what);
+  const issuer = expectTag(tbs[i++], TAG.SEQUENCE, what);
+  const validity = children(expectTag(tbs[i++], TAG.SEQUENCE, what), what);
+  const subject = expectTag(tbs[i++], TAG.SEQUENCE, what);
+  const spki = expectTag(tbs[i++], TAG.SEQUENCE, what);
   let extensions = new Map<string, CertExtension>();
   for (; i < tbs.length; i++) {
     if (tbs[i]!.tag === 0xa3) extensions = parseExtensions(tbs[i]!, what);

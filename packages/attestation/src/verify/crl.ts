@@ -6,7 +6,7 @@ import { constants, createHash, verify as cryptoVerify } from "node:crypto";
 import { AttestationError } from "../errors.js";
 import type { Certificate } from "./certificate.js";
 import {
-  DER,
+  TAG,
   children,
   decodeBitString,
   decodeOid,
@@ -17,7 +17,7 @@ import {
   parseDer,
   raw,
   type Tlv,
-} from "./der.js";
+} from "../der.js";
 
 export interface Crl {
   readonly der: Buffer;
@@ -38,22 +38,22 @@ const MAX_CRL_ENTRIES = 1_000_000;
 export function parseCrl(der: Uint8Array, what: string): Crl {
   try {
     const bytes = Buffer.from(der);
-    const top = children(expectTag(parseDer(bytes, what), DER.SEQUENCE, what), what);
+    const top = children(expectTag(parseDer(bytes, what), TAG.SEQUENCE, what), what);
     if (top.length !== 3) throw new AttestationError("MALFORMED_EVIDENCE", `${what} is not a CRL`);
-    const tbsTlv = expectTag(top[0], DER.SEQUENCE, what);
+    const tbsTlv = expectTag(top[0], TAG.SEQUENCE, what);
     const tbs = children(tbsTlv, what);
     let i = 0;
-    if (tbs[0]?.tag === DER.INTEGER) i++; // version v2
+    if (tbs[0]?.tag === TAG.INTEGER) i++; // version v2
     i++; // inner signature algorithm
-    const issuer = expectTag(tbs[i++], DER.SEQUENCE, what);
+    const issuer = expectTag(tbs[i++], TAG.SEQUENCE, what);
     const thisUpdate = decodeTime(tbs[i++]!, what);
     let nextUpdate: Date | null = null;
-    if (tbs[i] && (tbs[i]!.tag === DER.UTC_TIME || tbs[i]!.tag === DER.GENERALIZED_TIME))
+    if (tbs[i] && (tbs[i]!.tag === TAG.UTC_TIME || tbs[i]!.tag === TAG.GENERALIZED_TIME))
       nextUpdate = decodeTime(tbs[i++]!, what);
     const revoked = new Set<string>();
-    if (tbs[i]?.tag === DER.SEQUENCE) {
+    if (tbs[i]?.tag === TAG.SEQUENCE) {
       for (const entry of children(tbs[i]!, what, MAX_CRL_ENTRIES)) {
-        const [serial] = children(expectTag(entry, DER.SEQUENCE, what), what);
+        const [serial] = children(expectTag(entry, TAG.SEQUENCE, what), what);
         revoked.add(integerHex(serial!, what));
       }
     }
@@ -63,7 +63,7 @@ export function parseCrl(der: Uint8Array, what: string): Crl {
       der: bytes,
       sha256: createHash("sha256").update(bytes).digest("hex"),
       tbs: raw(tbsTlv),
-      signatureAlgorithm: expectTag(top[1], DER.SEQUENCE, what),
+      signatureAlgorithm: expectTag(top[1], TAG.SEQUENCE, what),
       signature: bits,
       issuer: Buffer.from(raw(issuer)),
       thisUpdate,
@@ -108,7 +108,7 @@ export function verifyWithAlgorithm(
       // RSASSA-PSS-params: [0] hashAlgorithm, [1] maskGenAlgorithm, [2] saltLength (defaults: SHA-1, 20).
       let hash = "sha1";
       let saltLength = 20;
-      for (const field of params ? children(expectTag(params, DER.SEQUENCE, what), what) : []) {
+      for (const field of params ? children(expectTag(params, TAG.SEQUENCE, what), what) : []) {
         const [inner] = children(field, what);
         if (field.tag === 0xa0) hash = HASH_OIDS[decodeOid(children(inner!, what)[0]!, what)] ?? "unknown";
         if (field.tag === 0xa2) saltLength = decodeSmallUint(inner!, what);

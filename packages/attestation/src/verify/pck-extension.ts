@@ -6,7 +6,7 @@ import { AttestationError } from "../errors.js";
 import type { PckClaims } from "../types.js";
 import { OID, type Certificate } from "./certificate.js";
 import {
-  DER,
+  TAG,
   children,
   decodeOctets,
   decodeOid,
@@ -14,7 +14,7 @@ import {
   expectTag,
   parseDer,
   type Tlv,
-} from "./der.js";
+} from "../der.js";
 
 const SGX = OID.sgxExtension;
 
@@ -36,8 +36,8 @@ export function parsePckExtension(cert: Certificate): PckExtension {
   const what = "SGX extension of the PCK certificate";
   try {
     const entries = new Map<string, Tlv>();
-    for (const item of children(expectTag(parseDer(ext.value, what), DER.SEQUENCE, what), what, 32)) {
-      const [oid, value] = children(expectTag(item, DER.SEQUENCE, what), what);
+    for (const item of children(expectTag(parseDer(ext.value, what), TAG.SEQUENCE, what), what, 32)) {
+      const [oid, value] = children(expectTag(item, TAG.SEQUENCE, what), what);
       if (!oid || !value) throw new AttestationError("CHAIN_INVALID", `${what} has an empty entry`);
       entries.set(decodeOid(oid, what), value);
     }
@@ -47,8 +47,8 @@ export function parsePckExtension(cert: Certificate): PckExtension {
       return v;
     };
     const tcb = new Map<string, Tlv>();
-    for (const item of children(expectTag(need("2"), DER.SEQUENCE, what), what, 32)) {
-      const [oid, value] = children(expectTag(item, DER.SEQUENCE, what), what);
+    for (const item of children(expectTag(need("2"), TAG.SEQUENCE, what), what, 32)) {
+      const [oid, value] = children(expectTag(item, TAG.SEQUENCE, what), what);
       if (!oid || !value) throw new AttestationError("CHAIN_INVALID", `${what} has an empty TCB entry`);
       tcb.set(decodeOid(oid, what), value);
     }
@@ -73,7 +73,7 @@ export function parsePckExtension(cert: Certificate): PckExtension {
       cpuSvn: octetsOfLength(tcbNeed(18), 16, `${what} CPUSVN`).toString("hex"),
       pceId: octetsOfLength(need("3"), 2, `${what} PCE-ID`).toString("hex"),
       fmspc: octetsOfLength(need("4"), 6, `${what} FMSPC`).toString("hex"),
-      sgxType: sgxTypeTlv ? decodeSmallUint(sgxTypeTlv, what, DER.ENUMERATED) : null,
+      sgxType: sgxTypeTlv ? decodeSmallUint(sgxTypeTlv, what, TAG.ENUMERATED) : null,
     };
   } catch (error) {
     if (error instanceof AttestationError && error.code === "MALFORMED_EVIDENCE") {

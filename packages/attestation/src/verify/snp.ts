@@ -10,7 +10,7 @@ import { asBuffer, readU32, toHex } from "./bytes.js";
 import { parseCertificate, splitPem, type Certificate } from "./certificate.js";
 import { verifyChain, type TrustAnchor } from "./chain.js";
 import { parseCrl, type Crl } from "./crl.js";
-import { decodeSmallUint, decodeString, parseDer } from "./der.js";
+import { decodeSmallUint, decodeString, parseDer } from "../der.js";
 import { asObject, asString, child, field, parseJsonText } from "./json-fields.js";
 import { AMD_ARK_SHA256, AMD_CERT_CHAIN_PEM } from "./roots.js";
 import {

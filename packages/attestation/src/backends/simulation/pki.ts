@@ -3,7 +3,7 @@
 // (OID 1.2.840.113741.1.13.1, spec attestation.md §1.6) so the verifier parses them like real ones.
 
 import { generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
-import * as der from "../../ratls/der.js";
+import * as der from "../../der.js";
 import {
   authorityKeyIdentifier,
   basicConstraints,

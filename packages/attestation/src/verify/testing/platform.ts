@@ -4,7 +4,7 @@
 // different key, which is exactly what a verifier must not be fooled by unless it pins that root.
 
 import { createHash, sign } from "node:crypto";
-import * as der from "../../ratls/der.js";
+import * as der from "../../der.js";
 import type { CollateralBundle } from "../collateral.js";
 import { INTEL_QE_IDENTITY, INTEL_QE_VENDOR_ID, SIMULATION_QE_VENDOR_ID } from "../roots.js";
 import {

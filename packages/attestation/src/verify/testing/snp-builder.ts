@@ -3,7 +3,7 @@
 // ATTESTATION_REPORTs signed by the VCEK with every field under the test's control.
 
 import { createHash, sign, webcrypto, KeyObject } from "node:crypto";
-import * as der from "../../ratls/der.js";
+import * as der from "../../der.js";
 import type { SnpProduct, SnpTcb } from "../../types.js";
 import type * as X509 from "@peculiar/x509";
 import { createTestCrl, loadX509, validFor, type TestCert } from "./pki.js";
