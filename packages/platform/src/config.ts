@@ -9,6 +9,7 @@ import { DEFAULT_TASK_LIMITS, MAX_TASK_LIMITS, type TaskLimits } from "./executi
 import { DEFAULT_WORKER_CONFIG, type WorkerConfig } from "./execution/worker.js";
 import type { IsolatePoolOptions } from "./execution/isolate.js";
 import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig } from "./scheduler/scheduler.js";
+import type { ServiceName } from "./trust/services.js";
 
 export interface PlatformConfig {
   readonly dataDir: string;
@@ -40,6 +41,11 @@ export interface PlatformConfig {
   readonly taskLimits: TaskLimits;
   readonly maxTaskLimits: TaskLimits;
   /** File agent: per-transfer timeout, size limits, extra trusted CAs for https inputs and outputs. */
+  /**
+   * Told when an internal (mutual RA-TLS) endpoint refuses a caller, with the reason; the caller only
+   * sees its connection close. The CLI writes these to stderr.
+   */
+  readonly onPeerRefused?: (service: ServiceName, error: Error) => void;
   readonly fileAgent: {
     readonly timeoutMs?: number;
     readonly maxDownloadBytes?: number;

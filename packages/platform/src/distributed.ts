@@ -27,6 +27,7 @@ import { Gateway } from "./services/gateway/gateway.js";
 import { ManagementService } from "./services/management/service.js";
 import { createSealer, createStore, openSqliteBackend, type Store } from "./storage/index.js";
 import { INBOUND, openDeployment, type ServiceName } from "./trust/deployment.js";
+import { configDigests, executionSettingsOf } from "./trust/measured-config.js";
 import { ADMIN_ID } from "./platform.js";
 
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, "expected HOST:PORT");
@@ -97,6 +98,7 @@ export async function initDeployment(config: ServiceConfig): Promise<{ clientDir
     attestationDir: resolve(config.attestation_dir ?? dir.attestationDir),
     clientDir,
     write: true,
+    configDigests: configDigests(defaultConfig({ dataDir: dir.root })),
   });
   deployment.stop();
   return { clientDir };
@@ -105,6 +107,7 @@ export async function initDeployment(config: ServiceConfig): Promise<{ clientDir
 export async function startService(
   service: DistributedService,
   config: ServiceConfig,
+  events: { readonly onPeerRefused?: (service: ServiceName, error: Error) => void } = {},
 ): Promise<RunningService> {
   const dir = openDataDir(config.data_dir, { lock: false });
   const attestationDir = resolve(config.attestation_dir ?? dir.attestationDir);
@@ -116,20 +119,28 @@ export async function startService(
     return value as NonNullable<ServiceConfig[K]>;
   };
 
+  // Every service runs the settings `init` measured into the policy.
+  const defaults = defaultConfig({ dataDir: dir.root });
   if (service === "execution") {
+    const settings = executionSettingsOf(defaults);
     const worker = await startStandaloneWorker({
+      ...settings,
       schedulerUrl: section("execution").scheduler_url,
       attestationDir,
       clientDir,
       workDir: dir.workDir,
-      fileAgent: { fusionDir: dir.fusionDir },
+      fileAgent: { ...settings.fileAgent, fusionDir: dir.fusionDir },
       worker: { slots: section("execution").slots },
     });
     return { service, urls: [], close: () => worker.stop() };
   }
 
-  const deployment = await openDeployment({ attestationDir, clientDir, write: false });
-  const defaults = defaultConfig({ dataDir: dir.root });
+  const deployment = await openDeployment({
+    attestationDir,
+    clientDir,
+    write: false,
+    configDigests: configDigests(defaults),
+  });
   const servers: RpcServer[] = [];
   const closers: Array<() => Promise<void> | void> = [];
   let store: Store | undefined;
@@ -156,6 +167,7 @@ export async function startService(
     certificates: await deployment.certificates(name),
     verifyPeer: raTlsPeerVerifier({ policy: deployment.policy }),
     allowedServices: INBOUND[name] ?? [],
+    ...(events.onPeerRefused ? { onRefused: (e: Error) => events.onPeerRefused?.(name, e) } : {}),
   });
   const internal = async <S extends Parameters<typeof internalClient>[0]>(
     desc: S,

@@ -30,3 +30,4 @@ export {
   type RunningService,
 } from "./distributed.js";
 export { openServiceIdentity, SERVICES, INBOUND, type ServiceName } from "./trust/deployment.js";
+export { configDigests, executionConfigDigest, type ExecutionSettings } from "./trust/measured-config.js";

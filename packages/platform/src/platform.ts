@@ -3,6 +3,7 @@ import type { PlatformConfig } from "./config.js";
 import { openDataDir } from "./data-dir.js";
 import { startRpcServer, type RpcServer } from "./server/rpc-server.js";
 import { openDeployment, INBOUND, type Deployment } from "./trust/deployment.js";
+import { configDigests, executionSettingsOf } from "./trust/measured-config.js";
 import { raTlsPeerVerifier } from "@mesatee/attestation";
 import { AuditLog } from "./services/audit/audit-log.js";
 import { authenticationRoutes } from "./services/authentication/handlers.js";
@@ -56,6 +57,7 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       attestationDir,
       clientDir: dir.clientDir,
       certificateValidityMs: config.certificateValidityMs,
+      configDigests: configDigests(config),
     });
     const trust = deployment;
     store = createStore(openSqliteBackend(dir.database), createSealer(deployment.sealingKey));
@@ -97,6 +99,9 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
           certificates: await trust.certificates("scheduler"),
           verifyPeer: raTlsPeerVerifier({ policy: trust.policy }),
           allowedServices: INBOUND.scheduler ?? [],
+          ...(config.onPeerRefused
+            ? { onRefused: (e: Error) => config.onPeerRefused?.("scheduler", e) }
+            : {}),
         },
         port: config.schedulerPort,
         routes: schedulerRoutes(sched),
@@ -104,15 +109,13 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
     );
     sched.start();
     if (config.inProcessWorker) {
-      const agent = new FileAgent({
-        ...config.fileAgent,
-        fileRoots: config.limits.fileUrlRoots,
-        fusionDir: dir.fusionDir,
-      });
+      // The worker runs exactly the settings its measurement covers.
+      const settings = executionSettingsOf(config);
+      const agent = new FileAgent({ ...settings.fileAgent, fusionDir: dir.fusionDir });
       const runner = new TaskRunner(agent, {
         workDir: dir.workDir,
-        defaults: config.taskLimits,
-        maximum: config.maxTaskLimits,
+        defaults: settings.taskLimits,
+        maximum: settings.maxTaskLimits,
         warmIsolates: config.worker.slots,
         isolates: config.isolates,
       });

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import { createAttestedConnector, raTlsPeerVerifier, loadSignedPolicyDir } from "@mesatee/attestation";
-import { openServiceIdentity } from "@mesatee/platform";
+import { executionConfigDigest, openServiceIdentity } from "@mesatee/platform";
 import { common, MesateeClient } from "@mesatee/sdk";
 
 const BIN = fileURLToPath(new URL("../../bin/mesatee.js", import.meta.url));
@@ -166,6 +166,7 @@ test("an internal endpoint refuses an attested service that is not on its allow-
   const identity = await openServiceIdentity({
     attestationDir: join(dir, "data", "attestation"),
     service: "execution",
+    configDigest: executionConfigDigest({}),
   });
   try {
     const connector = createAttestedConnector({

@@ -9,6 +9,7 @@ import {
   startStandaloneWorker,
   type DistributedService,
 } from "@mesatee/platform";
+import { reportRefusal } from "../refusals.js";
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -77,7 +78,9 @@ export function registerServeCommand(program: Command): void {
           `unknown service ${JSON.stringify(service)}; expected one of ${DISTRIBUTED_SERVICES.join(", ")}`,
         );
       if (opts.config) {
-        const running = await startService(service as DistributedService, loadServiceConfig(opts.config));
+        const running = await startService(service as DistributedService, loadServiceConfig(opts.config), {
+          onPeerRefused: reportRefusal,
+        });
         process.stdout.write(`${service} serving ${running.urls.join(" ") || "(no endpoint)"}\n`);
         await untilSignal();
         await running.close();

@@ -8,6 +8,7 @@ import {
   DEFAULT_SCHEDULER_PORT,
   startPlatform,
 } from "@mesatee/platform";
+import { reportRefusal } from "../refusals.js";
 
 function port(value: string): number {
   const n = Number(value);
@@ -53,6 +54,7 @@ export function registerUpCommand(program: Command): void {
             frontendPort: opts.frontendPort,
             schedulerPort: opts.schedulerPort,
             inProcessWorker: opts.worker,
+            onPeerRefused: reportRefusal,
             adminPassword: opts.adminPassword ?? process.env.MESATEE_ADMIN_PASSWORD,
           }),
         );

@@ -2,6 +2,7 @@
 import { loadSignedPolicyDir } from "@mesatee/attestation";
 import { FileAgent, type FileAgentOptions } from "../file-agent/index.js";
 import { openServiceIdentity } from "../trust/deployment.js";
+import { executionConfigDigest } from "../trust/measured-config.js";
 import { RemoteScheduler } from "../scheduler/rpc.js";
 import { DEFAULT_TASK_LIMITS, MAX_TASK_LIMITS, type TaskLimits } from "./limits.js";
 import type { IsolatePoolOptions } from "./isolate.js";
@@ -33,6 +34,7 @@ export async function startStandaloneWorker(options: StandaloneWorkerOptions): P
   const identity = await openServiceIdentity({
     attestationDir: options.attestationDir,
     service: "execution",
+    configDigest: executionConfigDigest(options),
   });
   const scheduler = new RemoteScheduler({
     url: options.schedulerUrl,

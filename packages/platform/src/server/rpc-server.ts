@@ -13,6 +13,7 @@ import type { UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import {
   createAttestedServer,
+  PEER_REFUSED_EVENT,
   type CertificateSource,
   type PeerVerifier,
   type RaTlsPeer,
@@ -37,6 +38,8 @@ export type EndpointSecurity =
       readonly certificates: CertificateSource;
       readonly verifyPeer: PeerVerifier<RaTlsPeer>;
       readonly allowedServices: readonly string[];
+      /** Told why each refused caller was refused (the caller itself only sees its connection close). */
+      readonly onRefused?: (error: Error) => void;
     };
 
 export interface RpcServerOptions {
@@ -71,6 +74,10 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   );
   peerOf = (target) => attested.peerOf(target);
   const server = attested.server;
+  if (sec.mode === "mutual" && sec.onRefused) {
+    const onRefused = sec.onRefused;
+    server.on(PEER_REFUSED_EVENT, (error: Error) => onRefused(error));
+  }
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (s) => {
     sessions.add(s);

@@ -1,13 +1,7 @@
 // The platform's trust setup: one attestation backend per service, the sealing key of the store, RA-TLS
 // certificates for every endpoint, the signed policy clients verify us with, and Teaclave-era client files.
 // Everything clients need is written to `<data-dir>/client/`.
-import {
-  createHash,
-  generateKeyPairSync,
-  createPrivateKey,
-  createPublicKey,
-  type KeyObject,
-} from "node:crypto";
+import { generateKeyPairSync, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -30,31 +24,9 @@ import {
 } from "@mesatee/attestation";
 import { codeDigest } from "./code-digest.js";
 
-/** The services that present attested endpoints. */
-export const SERVICES = [
-  "authentication",
-  "frontend",
-  "management",
-  "storage",
-  "scheduler",
-  "execution",
-] as const;
-export type ServiceName = (typeof SERVICES)[number];
+import { SERVICES, type ServiceName } from "./services.js";
 
-/** Which services may call which (inbound allow-lists of the internal endpoints). */
-export const INBOUND: Readonly<Partial<Record<ServiceName, readonly ServiceName[]>>> = {
-  authentication: ["frontend"],
-  management: ["frontend"],
-  scheduler: ["execution"],
-};
-
-/**
- * What the services' simulated measurement covers besides their code. Configuration is not measured yet:
- * a constant per deployment format, so the platform and its workers agree.
- */
-export const DEPLOYMENT_CONFIG_DIGEST = createHash("sha256")
-  .update("mesatee-deployment-config-v1")
-  .digest("hex");
+export { SERVICES, INBOUND, type ServiceName } from "./services.js";
 
 const AUDITORS = ["auditor-1", "auditor-2"] as const;
 
@@ -65,6 +37,8 @@ export interface TrustOptions {
   readonly clientDir: string;
   /** Certificate lifetime; rotated at three quarters of it. */
   readonly certificateValidityMs?: number;
+  /** Each service's measured configuration (`configDigests` of measured-config.ts). */
+  readonly configDigests: Readonly<Record<ServiceName, string>>;
 }
 
 export interface Deployment {
@@ -88,6 +62,8 @@ function readOrCreateKey(path: string, create: () => KeyObject): KeyObject {
 export async function openServiceIdentity(options: {
   readonly attestationDir: string;
   readonly service: ServiceName;
+  /** The service's measured configuration: it must be the one the deployment's policy names. */
+  readonly configDigest: string;
   readonly certificateValidityMs?: number;
 }): Promise<{ backend: AttestationBackend; certificates: CertificateManager }> {
   const simDir = join(options.attestationDir, "simulation");
@@ -96,7 +72,7 @@ export async function openServiceIdentity(options: {
     dir: simDir,
     service: options.service,
     codeDigest: codeDigest(),
-    configDigest: DEPLOYMENT_CONFIG_DIGEST,
+    configDigest: options.configDigest,
   });
   const certificates = new CertificateManager({
     backend,
@@ -130,7 +106,7 @@ export async function openDeployment(
         dir: simDir,
         service,
         codeDigest: code,
-        configDigest: DEPLOYMENT_CONFIG_DIGEST,
+        configDigest: options.configDigests[service],
       });
       backends.set(service, b);
     }
@@ -187,7 +163,11 @@ async function writeClientFiles(
   const services: Record<string, unknown> = {};
   const measurements = new Map<ServiceName, Buffer>();
   for (const s of SERVICES) {
-    const m = simulationMrEnclave({ service: s, codeDigest: code, configDigest: DEPLOYMENT_CONFIG_DIGEST });
+    const m = simulationMrEnclave({
+      service: s,
+      codeDigest: code,
+      configDigest: options.configDigests[s],
+    });
     measurements.set(s, m);
     services[s] = { tee: "sgx", mrenclave: [m.toString("hex")], mrsigner: null, allowDebug: true };
   }
