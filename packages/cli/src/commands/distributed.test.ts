@@ -20,6 +20,7 @@ const ADMIN_PASSWORD = "distributed-admin";
 
 const dir = mkdtempSync(join(tmpdir(), "mesatee-distributed-"));
 const children: ChildProcess[] = [];
+const childOf: Record<string, ChildProcess> = {};
 const ports: Record<string, number> = {};
 
 // Services listen on port 0 and announce the address they got, so no other test can take a port between
@@ -27,9 +28,11 @@ const ports: Record<string, number> = {};
 async function start(service: string): Promise<URL[]> {
   const child = spawn(process.execPath, [BIN, "serve", service, "--config", join(dir, "mesatee.toml")], {
     env: { ...process.env, MESATEE_ADMIN_PASSWORD: ADMIN_PASSWORD },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
+  childOf[service] = child;
+  child.stderr!.pipe(process.stderr);
   const [line] = (await Promise.race([
     once(child.stdout!, "data"),
     once(child, "exit").then(([code]) => {
@@ -98,6 +101,41 @@ after(async () => {
 
 const clientDir = () => join(dir, "data", "client");
 
+/** The next line a service writes about a refused caller (its operator's view of a refusal). */
+function refusalReported(service: string): Promise<string> {
+  const stderr = childOf[service]!.stderr!;
+  return new Promise((resolve) => {
+    let text = "";
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      const line = text.split("\n").find((l) => l.includes("refused a caller"));
+      if (line === undefined) return;
+      stderr.off("data", onData);
+      resolve(line);
+    };
+    stderr.on("data", onData);
+  });
+}
+
+/** What a request on an internal endpoint got: its response headers, or the error that ended it. */
+async function firstOutcome(session: http2.ClientHttp2Session): Promise<unknown> {
+  const outcome = await new Promise<unknown>((resolve) => {
+    session.on("error", resolve);
+    session.on("close", () => resolve(new Error("the session was closed")));
+    const req = session.request({
+      ":path": "/teaclave_frontend_service_proto.TeaclaveFrontend/ListFunctions",
+      ":method": "POST",
+      "content-type": "application/grpc",
+    });
+    req.on("error", resolve);
+    req.on("close", () => resolve(new Error("the stream was closed")));
+    req.on("response", (headers) => resolve(headers));
+    req.end();
+  });
+  session.destroy();
+  return outcome;
+}
+
 test("a task runs end to end across five attested processes", async () => {
   const client = MesateeClient.fromClientDir({
     authenticationUrl: `https://127.0.0.1:${ports.auth}`,
@@ -142,22 +180,12 @@ test("a task runs end to end across five attested processes", async () => {
 });
 
 test("an internal endpoint refuses a caller without an RA-TLS certificate", async () => {
+  const refusal = refusalReported("management");
   const session = http2.connect(`https://127.0.0.1:${ports.management}`, { rejectUnauthorized: false });
-  const error = await new Promise<unknown>((resolve) => {
-    session.on("error", resolve);
-    session.on("close", () => resolve(new Error("the session was closed")));
-    const req = session.request({
-      ":path": "/teaclave_frontend_service_proto.TeaclaveFrontend/ListFunctions",
-      ":method": "POST",
-      "content-type": "application/grpc",
-    });
-    req.on("error", resolve);
-    req.on("close", () => resolve(new Error("the stream was closed")));
-    req.on("response", (headers) => resolve(headers));
-    req.end();
-  });
-  session.destroy();
-  assert.ok(error instanceof Error, `the request got a response: ${JSON.stringify(error)}`);
+  const outcome = await firstOutcome(session);
+  assert.ok(outcome instanceof Error, `the request got a response: ${JSON.stringify(outcome)}`);
+  // The operator learns why; the caller only saw its connection close.
+  assert.match(await refusal, /management: refused a caller \(PEER_CERT_MISSING\)/);
 });
 
 test("an internal endpoint refuses an attested service that is not on its allow-list", async () => {
@@ -173,25 +201,13 @@ test("an internal endpoint refuses an attested service that is not on its allow-
       verifyServer: raTlsPeerVerifier({ policy, service: "management" }),
       certificates: identity.certificates,
     });
+    const refusal = refusalReported("management");
     const session = http2.connect(`https://127.0.0.1:${ports.management}`, {
       createConnection: connector.createConnection as never,
     });
-    const outcome = await new Promise<unknown>((resolve) => {
-      session.on("error", resolve);
-      session.on("close", () => resolve(new Error("the session was closed")));
-      session.on("close", () => resolve(new Error("the session was closed")));
-      const req = session.request({
-        ":path": "/teaclave_frontend_service_proto.TeaclaveFrontend/ListFunctions",
-        ":method": "POST",
-        "content-type": "application/grpc",
-      });
-      req.on("error", resolve);
-      req.on("close", () => resolve(new Error("the stream was closed")));
-      req.on("response", (headers) => resolve(headers));
-      req.end();
-    });
-    session.destroy();
+    const outcome = await firstOutcome(session);
     assert.ok(outcome instanceof Error, `the request got a response: ${JSON.stringify(outcome)}`);
+    assert.match(await refusal, /management: refused a caller \(SERVICE_NOT_ALLOWED\).*"execution"/);
   } finally {
     identity.certificates.stop();
   }
