@@ -102,7 +102,7 @@ test("a worker whose measured settings differ from the policy's is refused; one 
     config: {
       inProcessWorker: false,
       onPeerRefused: (service, error) => {
-        refusals.push({ service, message: error.message });
+        refusals.push({ service, message: `${(error as { code?: string }).code}: ${error.message}` });
         refused();
       },
     },
@@ -127,7 +127,10 @@ test("a worker whose measured settings differ from the policy's is refused; one 
     const rogue = await start({ ...DEFAULT_TASK_LIMITS, timeoutMs: 24 * 3_600_000 }, "rogue");
     await refusal;
     assert.equal(refusals[0]?.service, "scheduler");
-    assert.match(refusals[0]?.message ?? "", /measurement/i);
+    assert.match(
+      refusals[0]?.message ?? "",
+      /^EVIDENCE_REJECTED: .*\(MEASUREMENT_NOT_ALLOWED\): MRENCLAVE [0-9a-f]{64} is not allowed for "execution"/,
+    );
 
     const { functionId } = await t.admin.frontend.registerFunction({
       name: "builtin-echo",
