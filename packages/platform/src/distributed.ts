@@ -1,14 +1,12 @@
 // Distributed mode: one service per process (`mesatee serve <service> --config FILE`). Every internal
 // connection is mutual RA-TLS with per-service inbound allow-lists; public endpoints present RA-TLS
 // certificates. Services that keep state share the store.
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { raTlsPeerVerifier } from "@mesatee/attestation";
 import { frontend as frontendProto, functions as functionsProto } from "@mesatee/protocol";
-import { parse as parseToml } from "smol-toml";
-import { z } from "zod";
 import { systemClock } from "./clock.js";
 import { defaultConfig } from "./config.js";
+import { withLimits, type ServiceConfig } from "./config-file.js";
 import { openDataDir } from "./data-dir.js";
 import { PlatformError } from "./errors.js";
 import { startStandaloneWorker } from "./execution/standalone.js";
@@ -30,29 +28,6 @@ import { INBOUND, openDeployment, type ServiceName } from "./trust/deployment.js
 import { configDigests, executionSettingsOf } from "./trust/measured-config.js";
 import { ADMIN_ID } from "./platform.js";
 
-const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, "expected HOST:PORT");
-const url = z.string().url();
-
-const ConfigSchema = z
-  .object({
-    data_dir: z.string().min(1),
-    attestation_dir: z.string().min(1).optional(),
-    client_dir: z.string().min(1).optional(),
-    authentication: z.object({ listen: hostPort, internal_listen: hostPort }).strict().optional(),
-    frontend: z
-      .object({ listen: hostPort, authentication_url: url, management_url: url })
-      .strict()
-      .optional(),
-    management: z.object({ internal_listen: hostPort }).strict().optional(),
-    scheduler: z.object({ internal_listen: hostPort }).strict().optional(),
-    execution: z
-      .object({ scheduler_url: url, slots: z.number().int().min(1).max(256).default(2) })
-      .strict()
-      .optional(),
-  })
-  .strict();
-
-export type ServiceConfig = z.infer<typeof ConfigSchema>;
 export const DISTRIBUTED_SERVICES = [
   "authentication",
   "frontend",
@@ -61,22 +36,6 @@ export const DISTRIBUTED_SERVICES = [
   "execution",
 ] as const;
 export type DistributedService = (typeof DISTRIBUTED_SERVICES)[number];
-
-export function loadServiceConfig(path: string): ServiceConfig {
-  let raw: unknown;
-  try {
-    raw = parseToml(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new PlatformError("INVALID_ARGUMENT", `cannot read ${path}: ${(error as Error).message}`);
-  }
-  const parsed = ConfigSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new PlatformError(
-      "INVALID_ARGUMENT",
-      `${path}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
-    );
-  return parsed.data;
-}
 
 function split(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(":");
@@ -98,7 +57,7 @@ export async function initDeployment(config: ServiceConfig): Promise<{ clientDir
     attestationDir: resolve(config.attestation_dir ?? dir.attestationDir),
     clientDir,
     write: true,
-    configDigests: configDigests(defaultConfig({ dataDir: dir.root })),
+    configDigests: configDigests(withLimits(defaultConfig({ dataDir: dir.root }), config.limits)),
   });
   deployment.stop();
   return { clientDir };
@@ -120,7 +79,7 @@ export async function startService(
   };
 
   // Every service runs the settings `init` measured into the policy.
-  const defaults = defaultConfig({ dataDir: dir.root });
+  const defaults = withLimits(defaultConfig({ dataDir: dir.root }), config.limits);
   if (service === "execution") {
     const settings = executionSettingsOf(defaults);
     const worker = await startStandaloneWorker({

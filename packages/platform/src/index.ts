@@ -23,11 +23,10 @@ export { DEFAULT_SCHEDULER_PORT } from "./config.js";
 export {
   startService,
   initDeployment,
-  loadServiceConfig,
   DISTRIBUTED_SERVICES,
   type DistributedService,
-  type ServiceConfig,
   type RunningService,
 } from "./distributed.js";
+export { loadServiceConfig, withLimits, type ServiceConfig, type LimitsConfig } from "./config-file.js";
 export { openServiceIdentity, SERVICES, INBOUND, type ServiceName } from "./trust/deployment.js";
 export { configDigests, executionConfigDigest, type ExecutionSettings } from "./trust/measured-config.js";

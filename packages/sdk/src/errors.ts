@@ -20,7 +20,13 @@ export class MesateeError extends Error {
   static from(error: unknown): MesateeError {
     if (error instanceof MesateeError) return error;
     const ce = ConnectError.from(error);
-    const code = ce.metadata.get(ERROR_CODE_HEADER) ?? Code[ce.code] ?? "UNKNOWN";
+    const code = ce.metadata.get(ERROR_CODE_HEADER) ?? statusName(ce.code);
     return new MesateeError(code, ce.code, ce.rawMessage, { cause: error });
   }
+}
+
+/** The gRPC status name (RESOURCE_EXHAUSTED), the spelling the platform's own codes use. */
+function statusName(status: Code): string {
+  const name = Code[status] as string | undefined;
+  return name ? name.replace(/(?<=[a-z])(?=[A-Z])/g, "_").toUpperCase() : "UNKNOWN";
 }

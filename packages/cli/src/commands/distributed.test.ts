@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,13 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import { createAttestedConnector, raTlsPeerVerifier, loadSignedPolicyDir } from "@mesatee/attestation";
-import { executionConfigDigest, openServiceIdentity } from "@mesatee/platform";
+import {
+  configDigests,
+  defaultConfig,
+  loadServiceConfig,
+  openServiceIdentity,
+  withLimits,
+} from "@mesatee/platform";
 import { common, MesateeClient } from "@mesatee/sdk";
 
 const BIN = fileURLToPath(new URL("../../bin/mesatee.js", import.meta.url));
@@ -52,6 +58,10 @@ function writeConfig(): void {
     join(dir, "mesatee.toml"),
     `data_dir = "${join(dir, "data")}"
 
+[limits]
+file_url_roots = ["${join(dir, "files")}"]
+task_timeout_ms = 120000
+
 [authentication]
 listen = "${at("auth")}"
 internal_listen = "${at("authInternal")}"
@@ -75,6 +85,7 @@ slots = 1
 }
 
 before(async () => {
+  mkdirSync(join(dir, "files"));
   writeConfig();
   await run(process.execPath, [BIN, "init", "--config", join(dir, "mesatee.toml")]);
   // Authentication first: it creates the admin account and the token signing key.
@@ -144,6 +155,18 @@ test("a task runs end to end across five attested processes", async () => {
   });
   try {
     await client.login("admin", ADMIN_PASSWORD);
+    // The configuration's limits reach the management process...
+    const cryptoInfo = { schema: "aes-gcm-128", key: new Uint8Array(16), iv: new Uint8Array(12) };
+    const cmac = new Uint8Array(16);
+    await client.frontend.registerInputFile({
+      url: `file://${join(dir, "files", "in.enc")}`,
+      cryptoInfo,
+      cmac,
+    });
+    await assert.rejects(client.frontend.registerInputFile({ url: "file:///etc/passwd", cryptoInfo, cmac }), {
+      code: "PERMISSION_DENIED",
+    });
+    // ...and the worker, measured with them by `init`, is admitted by the scheduler: the task runs.
     const { functionId } = await client.frontend.registerFunction({
       name: "builtin-echo",
       public: true,
@@ -194,7 +217,13 @@ test("an internal endpoint refuses an attested service that is not on its allow-
   const identity = await openServiceIdentity({
     attestationDir: join(dir, "data", "attestation"),
     service: "execution",
-    configDigest: executionConfigDigest({}),
+    // A genuine execution worker of this deployment: measured with the file's limits, as `init` measured it.
+    configDigest: configDigests(
+      withLimits(
+        defaultConfig({ dataDir: join(dir, "data") }),
+        loadServiceConfig(join(dir, "mesatee.toml")).limits,
+      ),
+    ).execution,
   });
   try {
     const connector = createAttestedConnector({

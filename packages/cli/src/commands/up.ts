@@ -6,7 +6,9 @@ import {
   DEFAULT_AUTH_PORT,
   DEFAULT_FRONTEND_PORT,
   DEFAULT_SCHEDULER_PORT,
+  loadServiceConfig,
   startPlatform,
+  withLimits,
 } from "@mesatee/platform";
 import { reportRefusal } from "../refusals.js";
 
@@ -20,7 +22,14 @@ export function registerUpCommand(program: Command): void {
   program
     .command("up")
     .description("run the whole platform in one process (every service and an execution worker)")
-    .option("--data-dir <dir>", "where state is kept (default $MESATEE_DATA_DIR or ./.mesatee)")
+    .option(
+      "--config <file>",
+      "the deployment's configuration (TOML): its data_dir and [limits] apply; service sections are for `serve`",
+    )
+    .option(
+      "--data-dir <dir>",
+      "where state is kept (default: the config's, $MESATEE_DATA_DIR or ./.mesatee)",
+    )
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--auth-port <port>", "authentication API port", port, DEFAULT_AUTH_PORT)
     .option("--frontend-port <port>", "frontend API port", port, DEFAULT_FRONTEND_PORT)
@@ -37,6 +46,7 @@ export function registerUpCommand(program: Command): void {
     )
     .action(
       async (opts: {
+        config?: string;
         dataDir?: string;
         host: string;
         authPort: number;
@@ -45,19 +55,19 @@ export function registerUpCommand(program: Command): void {
         worker: boolean;
         adminPassword?: string;
       }) => {
-        const dataDir = opts.dataDir ?? process.env.MESATEE_DATA_DIR ?? ".mesatee";
-        const platform = await startPlatform(
-          defaultConfig({
-            dataDir,
-            host: opts.host,
-            authPort: opts.authPort,
-            frontendPort: opts.frontendPort,
-            schedulerPort: opts.schedulerPort,
-            inProcessWorker: opts.worker,
-            onPeerRefused: reportRefusal,
-            adminPassword: opts.adminPassword ?? process.env.MESATEE_ADMIN_PASSWORD,
-          }),
-        );
+        const file = opts.config ? loadServiceConfig(opts.config) : undefined;
+        const dataDir = opts.dataDir ?? file?.data_dir ?? process.env.MESATEE_DATA_DIR ?? ".mesatee";
+        const base = defaultConfig({
+          dataDir,
+          host: opts.host,
+          authPort: opts.authPort,
+          frontendPort: opts.frontendPort,
+          schedulerPort: opts.schedulerPort,
+          inProcessWorker: opts.worker,
+          onPeerRefused: reportRefusal,
+          adminPassword: opts.adminPassword ?? process.env.MESATEE_ADMIN_PASSWORD,
+        });
+        const platform = await startPlatform(withLimits(base, file?.limits, opts.config));
         const out = process.stdout;
         out.write(`MesaTEE is running (data in ${dataDir})\n`);
         out.write(`  authentication API  ${platform.authenticationUrl}\n`);
