@@ -1,6 +1,12 @@
 // An execution worker: runs up to `slots` tasks at once, each isolated; keeps its leases alive with
 // heartbeats; stops a task in place when the scheduler says it was canceled or its lease was lost.
+//
+// A worker cut off from the scheduler also stops its tasks itself, before the scheduler can hand them to
+// another worker: each lease is held only until (when the last acknowledged lease or heartbeat was
+// sent) + leaseMs − margin. The scheduler starts or renews a lease no earlier than that send time, so a
+// stale worker never uploads outputs while another worker holds the task.
 import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import type { SchedulerApi, TaskOutcome } from "../scheduler/scheduler.js";
 import type { StagedTask } from "../domain/tasks.js";
 
@@ -16,13 +22,25 @@ export interface WorkerConfig {
 
 export const DEFAULT_WORKER_CONFIG: WorkerConfig = { slots: 2, heartbeatMs: 2_000, pollMs: 10_000 };
 
+/** Part of a lease the worker gives up early, for timer lateness and clock-rate differences. */
+const LEASE_MARGIN = 0.1;
+
+/** Why a task stopped without a report: the scheduler has moved on, or will before anything is uploaded. */
+export const LEASE_EXPIRED = "the lease expired without an acknowledged heartbeat";
+
+interface RunningTask {
+  readonly controller: AbortController;
+  readonly leaseMs: number;
+  expiry: NodeJS.Timeout | undefined;
+}
+
 export interface TaskExecutor {
   run(staged: StagedTask, signal: AbortSignal): Promise<TaskOutcome>;
 }
 
 export class ExecutionWorker {
   readonly id: string;
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, RunningTask>();
   private readonly executions = new Map<string, Promise<void>>();
   private readonly stopping = new AbortController();
   private loops: Array<Promise<void>> = [];
@@ -55,9 +73,9 @@ export class ExecutionWorker {
 
   /** Stops a running task in place (the worker and its other tasks carry on). */
   cancel(taskId: string): boolean {
-    const c = this.running.get(taskId);
-    c?.abort();
-    return c !== undefined;
+    const task = this.running.get(taskId);
+    task?.controller.abort();
+    return task !== undefined;
   }
 
   /**
@@ -67,7 +85,7 @@ export class ExecutionWorker {
   async stop(): Promise<void> {
     this.stopping.abort();
     clearInterval(this.heartbeat);
-    for (const c of this.running.values()) c.abort();
+    for (const task of this.running.values()) task.controller.abort();
     await Promise.all(this.loops);
     this.loops = [];
   }
@@ -75,9 +93,10 @@ export class ExecutionWorker {
   private async loop(): Promise<void> {
     while (!this.stopping.signal.aborted) {
       try {
+        const asked = performance.now();
         const lease = await this.scheduler.lease(this.id, this.config.pollMs, this.stopping.signal);
         if (!lease || this.stopping.signal.aborted) continue;
-        const execution = this.execute(lease.staged);
+        const execution = this.execute(lease.staged, lease.leaseMs, asked);
         this.executions.set(lease.staged.taskId, execution);
         await execution.finally(() => this.executions.delete(lease.staged.taskId));
       } catch (error) {
@@ -91,26 +110,51 @@ export class ExecutionWorker {
     }
   }
 
-  private async execute(staged: StagedTask): Promise<void> {
-    const controller = new AbortController();
-    this.running.set(staged.taskId, controller);
+  private async execute(staged: StagedTask, leaseMs: number, leasedAt: number): Promise<void> {
+    const task: RunningTask = { controller: new AbortController(), leaseMs, expiry: undefined };
+    this.running.set(staged.taskId, task);
+    this.holdLease(task, leasedAt);
     try {
-      const outcome = await this.executor.run(staged, controller.signal);
+      // A long-polled lease may have been granted late in the wait; renew it before starting if what
+      // the ask time guarantees is short.
+      if (performance.now() - leasedAt > leaseMs / 2) await this.renew([staged.taskId]);
+      if (task.controller.signal.aborted) return;
+      const outcome = await this.executor.run(staged, task.controller.signal);
       // A canceled task or a lost lease has nobody to report to; the scheduler already moved on.
-      if (controller.signal.aborted) return;
+      if (task.controller.signal.aborted) return;
       await this.scheduler.complete(this.id, staged.taskId, outcome);
     } finally {
+      clearTimeout(task.expiry);
       this.running.delete(staged.taskId);
     }
+  }
+
+  /** (Re)arms the task's own lease expiry from the send time of the scheduler's latest grant. */
+  private holdLease(task: RunningTask, grantedNoEarlierThan: number): void {
+    clearTimeout(task.expiry);
+    const remaining = grantedNoEarlierThan + task.leaseMs * (1 - LEASE_MARGIN) - performance.now();
+    task.expiry = setTimeout(() => task.controller.abort(new Error(LEASE_EXPIRED)), Math.max(0, remaining));
   }
 
   private async beat(): Promise<void> {
     const ids = this.runningTasks;
     if (ids.length === 0) return;
     try {
-      for (const id of await this.scheduler.heartbeat(this.id, ids)) this.cancel(id);
+      await this.renew(ids);
     } catch (error) {
       this.onError(error);
+    }
+  }
+
+  /** Heartbeats these tasks: stops those the scheduler no longer leases to us, extends the others. */
+  private async renew(ids: readonly string[]): Promise<void> {
+    const sent = performance.now();
+    const stop = new Set(await this.scheduler.heartbeat(this.id, ids));
+    for (const id of ids) {
+      const task = this.running.get(id);
+      if (!task || task.controller.signal.aborted) continue;
+      if (stop.has(id)) task.controller.abort();
+      else this.holdLease(task, sent);
     }
   }
 }
