@@ -9,6 +9,7 @@ export type PlatformErrorCode =
   | "FAILED_PRECONDITION" // the object is not in a state that allows the call (task state machine)
   | "QUOTA_EXCEEDED" // a function's usage quota is used up
   | "LIMIT_EXCEEDED" // a size or count limit
+  | "TOO_MANY_ATTEMPTS" // failed logins for this user id or from this address: wait, then retry
   | "INTERNAL";
 
 export class PlatformError extends Error {

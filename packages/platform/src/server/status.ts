@@ -16,6 +16,7 @@ const FRONTEND_STATUS: Readonly<Record<PlatformErrorCode, Code>> = {
   FAILED_PRECONDITION: Code.Unknown,
   QUOTA_EXCEEDED: Code.Unknown,
   LIMIT_EXCEEDED: Code.ResourceExhausted,
+  TOO_MANY_ATTEMPTS: Code.ResourceExhausted,
   INTERNAL: Code.Internal,
 };
 

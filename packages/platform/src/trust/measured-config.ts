@@ -8,6 +8,7 @@ import { DEFAULT_BLOCKED_NETWORKS } from "../file-agent/networks.js";
 import { DEFAULTS as FILE_AGENT_DEFAULTS, type FileAgentOptions } from "../file-agent/options.js";
 import type { IsolatePoolOptions } from "../execution/isolate.js";
 import { DEFAULT_TASK_LIMITS, MAX_TASK_LIMITS, type TaskLimits } from "../execution/limits.js";
+import { DEFAULT_LOGIN_THROTTLE } from "../services/authentication/throttle.js";
 import { INBOUND, SERVICES, type ServiceName } from "./services.js";
 
 /** Version of the measured layout: bump when the set of measured settings changes. */
@@ -81,6 +82,7 @@ export function configDigests(config: PlatformConfig): Record<ServiceName, strin
       minPasswordLength: config.authentication.minPasswordLength,
       maxPasswordLength: config.authentication.maxPasswordLength,
       passwordHashing: config.authentication.passwordHashing ?? null,
+      loginThrottle: config.authentication.loginThrottle ?? DEFAULT_LOGIN_THROTTLE,
     },
     frontend: transport,
     management: { ...transport, limits: config.limits },

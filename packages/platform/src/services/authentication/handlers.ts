@@ -1,6 +1,7 @@
 // TeaclaveAuthenticationApi over Connect: wire messages in, domain calls, wire messages out.
 import type { ConnectRouter } from "@connectrpc/connect";
 import { authentication } from "@mesatee/protocol";
+import { kRemoteAddress } from "../../server/rpc-server.js";
 import type { Gateway } from "../gateway/gateway.js";
 import type { AuthenticationService } from "./service.js";
 
@@ -19,7 +20,7 @@ export function authenticationRoutes(service: AuthenticationService, gateway: Ga
         }),
       userLogin: (req, ctx) =>
         gateway.anonymous(ctx, "user_login", req.id, async () => ({
-          token: await service.login(req.id, req.password),
+          token: await service.login(req.id, req.password, ctx.values.get(kRemoteAddress)),
         })),
       userChangePassword: (req, ctx) =>
         gateway.call(ctx, "user_change_password", "", async (caller) => {

@@ -11,6 +11,7 @@ import { parseRole, roleToString, sameRole, type Role } from "../../domain/roles
 import { type Caller, type User, isValidUserId } from "../../domain/users.js";
 import type { Store } from "../../storage/index.js";
 import { Passwords, type PasswordHashing } from "./passwords.js";
+import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, type LoginThrottleConfig } from "./throttle.js";
 import { Tokens } from "./tokens.js";
 
 export interface AuthenticationConfig {
@@ -18,6 +19,8 @@ export interface AuthenticationConfig {
   readonly minPasswordLength: number;
   readonly maxPasswordLength: number;
   readonly passwordHashing?: PasswordHashing;
+  /** Delays after failed logins; default DEFAULT_LOGIN_THROTTLE. */
+  readonly loginThrottle?: LoginThrottleConfig;
 }
 
 export const DEFAULT_AUTHENTICATION_CONFIG: AuthenticationConfig = {
@@ -42,6 +45,7 @@ export class AuthenticationService {
     private readonly config: AuthenticationConfig,
     private readonly passwords: Passwords,
     private readonly tokens: Tokens,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   static async open(
@@ -50,7 +54,15 @@ export class AuthenticationService {
     config: AuthenticationConfig,
   ): Promise<AuthenticationService> {
     const tokens = await Tokens.open(store, clock, config.tokenTtlSeconds);
-    return new AuthenticationService(store, clock, config, new Passwords(config.passwordHashing), tokens);
+    const throttle = new LoginThrottle(config.loginThrottle ?? DEFAULT_LOGIN_THROTTLE, clock);
+    return new AuthenticationService(
+      store,
+      clock,
+      config,
+      new Passwords(config.passwordHashing),
+      tokens,
+      throttle,
+    );
   }
 
   /**
@@ -108,11 +120,15 @@ export class AuthenticationService {
     });
   }
 
-  async login(id: string, password: string): Promise<string> {
+  /** Checks a password and issues a token; `address` is the client's, for throttling guesses. */
+  async login(id: string, password: string, address?: string): Promise<string> {
     if (!isValidUserId(id) || password.length === 0 || password.length > this.config.maxPasswordLength)
       throw unauthenticated();
+    const source = { userId: id, address };
+    this.throttle.begin(source);
     const user = await this.store.transaction((tx) => tx.get("user", id));
     if (!(await this.passwords.verify(user?.passwordHash, password)) || !user) throw unauthenticated();
+    this.throttle.succeeded(source);
     return this.tokens.issue(user.id, roleToString(user.role), user.tokenGeneration);
   }
 
