@@ -17,10 +17,10 @@
 //              platform does on the way out: openssl enc -e -aes-128-ctr of the plaintext and curl -s -T
 //              (PUT) to the same server.
 //   platform   an all-in-one platform in a child process (bench/execution/platform-server.js, the defaults
-//              of defaultConfig) runs builtin-copy on the registered input: the file agent downloads the
-//              ciphertext, the runner checks its tag, decrypts and stages it under a per-task key, the
-//              isolate copies it to a staged output, the runner encrypts the output for its owner (same
-//              schema, fresh key) and uploads it (PUT) to the same server. Timed from InvokeTask sent to the
+//              of defaultConfig) runs builtin-copy on the registered input: the runner decrypts the
+//              ciphertext as the file agent downloads it, restaging it under a per-task key, and checks its
+//              tag at the end; the isolate copies it to a staged output; the runner encrypts the output for
+//              its owner (same schema, fresh key) as the file agent uploads it (PUT) to the same server. Timed from InvokeTask sent to the
 //              GetTask answer "Finished", polled every --poll-ms (each GetTask is an audited call, i.e. a store commit
 //              with an fsync in the platform process: polling much faster slows the data path down).
 //
@@ -258,15 +258,16 @@ async function platformRun(cleanup, files, schema, input) {
   }
 }
 
-/** Where the platform's time went, from its probes (ms); "rest" is invoke, lease, commit and polling. */
+/**
+ * Where the platform's time went, from its probes (ms). Download and staging are one pass, and so are
+ * unstaging and upload; "rest" is invoke, lease, commit and polling.
+ */
 function breakdown(trace, elapsed) {
   const d = (a, b) => (trace[a] !== undefined && trace[b] !== undefined ? trace[b] - trace[a] : NaN);
   const steps = {
-    download: d("downloadStart", "downloadEnd"),
-    "verify + decrypt + stage": d("downloadEnd", "functionStart"),
+    "download + verify + stage": d("runStart", "functionStart"),
     "function (isolate)": d("functionStart", "functionEnd"),
-    "unstage + encrypt": d("functionEnd", "uploadStart"),
-    upload: d("uploadStart", "uploadEnd"),
+    "unstage + encrypt + upload": d("functionEnd", "runEnd"),
   };
   steps.rest = elapsed - Object.values(steps).reduce((a, b) => a + b, 0);
   return steps;

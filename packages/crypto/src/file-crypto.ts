@@ -8,9 +8,14 @@
 //   node by node / chunk by chunk; whole-file AES-GCM is verified in a first pass and decrypted in a
 //   second. If a later node or chunk fails (or the file changes between passes), the Writable is
 //   destroyed with the error, so a consumer never mistakes a prefix for the file.
+// - A Readable input (a download, say) is read once, front to back, so only the sequential schemas
+//   take one (not teaclave-file-128). Its tag is known only at its end: whole-file AES-GCM, and any
+//   schema with an expected tag, then decrypt only to a path or to a Writable whose caller discards it
+//   on failure.
 import { basename } from "node:path";
 import { Readable, type Writable } from "node:stream";
-import { decryptGcmFile, encryptGcmFile } from "./aes-gcm-file.js";
+import { decryptGcmFile, decryptGcmSequential, encryptGcmFile } from "./aes-gcm-file.js";
+import { asBuffer } from "./bytes.js";
 import { CryptoError, ioError } from "./errors.js";
 import {
   AtomicFileSink,
@@ -25,7 +30,7 @@ import {
   WriteQueue,
   readBlocks,
 } from "./io.js";
-import { DEFAULT_MAX_BUFFER_SIZE, TAG_LENGTH } from "./limits.js";
+import { DEFAULT_MAX_BUFFER_SIZE, DEFAULT_STREAM_CHUNK_SIZE, TAG_LENGTH } from "./limits.js";
 import { encodeFileName, HEADER, NODE_SIZE } from "./pfs-layout.js";
 import { checkPfsHeader, readProtectedFile } from "./pfs-reader.js";
 import { writeProtectedFile } from "./pfs-writer.js";
@@ -38,7 +43,13 @@ import {
   schemaHasTag,
   validateFileCrypto,
 } from "./schema.js";
-import { STREAM_HEADER_SIZE, checkChunkSize, decryptStream, encryptStream } from "./stream-format.js";
+import {
+  STREAM_HEADER_SIZE,
+  checkChunkSize,
+  decryptStream,
+  decryptStreamSequential,
+  encryptStream,
+} from "./stream-format.js";
 
 export interface Progress {
   /** Plaintext bytes processed so far (both passes count for two-pass AES-GCM decryption). */
@@ -71,7 +82,8 @@ export interface EncryptFileOptions {
 
 export interface DecryptFileOptions {
   crypto: FileCrypto;
-  input: string;
+  /** A path, or a Readable of the whole file (raw, aes-gcm-128/256 and mesatee-stream-v1 only). */
+  input: string | Readable;
   output: string | Writable;
   /**
    * The caller discards everything written to a Writable output if decryption fails (for example, it
@@ -228,6 +240,48 @@ async function decryptWith(request: DecryptRequest): Promise<CryptoResult> {
   }
 }
 
+interface SequentialDecryptRequest {
+  crypto: FileCrypto;
+  input: AsyncIterable<Uint8Array>;
+  sink: ByteSink;
+  expectedTag: Uint8Array | undefined;
+  maxChunkSize: number | undefined;
+  onBytes: (count: number) => void;
+}
+
+/** Decrypts a file read front to back, for the schemas that allow it. */
+async function decryptSequential(request: SequentialDecryptRequest): Promise<CryptoResult> {
+  const { crypto, input, sink, expectedTag, onBytes } = request;
+  switch (crypto.schema) {
+    case "aes-gcm-128":
+    case "aes-gcm-256":
+      return decryptGcmSequential({ key: crypto.key, iv: crypto.iv, input, sink, expectedTag, onBytes });
+    case "mesatee-stream-v1":
+      if (request.maxChunkSize !== undefined) checkChunkSize(request.maxChunkSize, Number.MAX_SAFE_INTEGER);
+      return decryptStreamSequential({
+        key: crypto.key,
+        iv: crypto.iv,
+        input,
+        sink,
+        expectedTag,
+        maxChunkSize: request.maxChunkSize,
+        onBytes,
+      });
+    case "raw":
+      return copyRaw(input, sink, onBytes);
+    case "teaclave-file-128":
+      throw needsRandomAccess();
+  }
+}
+
+/** teaclave-file-128 reads its metadata node, then MHT nodes out of order: it cannot be streamed. */
+function needsRandomAccess(): CryptoError {
+  return new CryptoError(
+    "INVALID_ARGUMENT",
+    "teaclave-file-128 needs random access: decrypt it from a file path",
+  );
+}
+
 function progressCounter(
   listener: ProgressListener | undefined,
   totalBytes: number | undefined,
@@ -241,7 +295,7 @@ function progressCounter(
 }
 
 /** Accepts Buffer/Uint8Array chunks (and strings from a Readable with an encoding set). */
-async function* plaintextChunks(stream: Readable): AsyncGenerator<Uint8Array> {
+async function* byteChunks(stream: Readable): AsyncGenerator<Uint8Array> {
   try {
     for await (const chunk of stream as AsyncIterable<unknown>) {
       if (chunk instanceof Uint8Array) yield chunk;
@@ -313,7 +367,7 @@ export async function encryptFile(options: EncryptFileOptions): Promise<CryptoRe
     if (typeof options.input === "string") source = await FileSource.open(options.input);
     if (typeof output === "string") fileSink = await AtomicFileSink.create(output);
     const input =
-      source !== undefined ? readBlocks(source, 0, source.size) : plaintextChunks(options.input as Readable);
+      source !== undefined ? readBlocks(source, 0, source.size) : byteChunks(options.input as Readable);
     const result = await encryptWith({
       crypto,
       input,
@@ -343,21 +397,36 @@ export async function encryptFile(options: EncryptFileOptions): Promise<CryptoRe
 export async function decryptFile(options: DecryptFileOptions): Promise<CryptoResult> {
   const crypto = validateFileCrypto(options.crypto);
   checkExpectedTag(crypto.schema, options.expectedTag);
-  checkInputPath(options.input);
-  const fileName = options.fileName === undefined ? basename(options.input) : options.fileName;
+  const stream = options.input instanceof Readable ? options.input : undefined;
+  if (stream === undefined) checkInputPath(options.input);
+  const fileName =
+    options.fileName === undefined && typeof options.input === "string"
+      ? basename(options.input)
+      : (options.fileName ?? null);
   if (crypto.schema === "teaclave-file-128" && fileName !== null) encodeFileName(fileName);
   const toPath = typeof options.output === "string";
-  if (typeof options.input !== "string")
-    throw new CryptoError("INVALID_ARGUMENT", "input must be a file path");
   checkOutput(options.output);
+  const gcm = crypto.schema === "aes-gcm-128" || crypto.schema === "aes-gcm-256";
+  if (stream !== undefined) {
+    if (crypto.schema === "teaclave-file-128") throw needsRandomAccess();
+    // Read once, a stream cannot be verified before it is decrypted (see the release rule above).
+    if (!toPath && options.callerDiscardsOnFailure !== true && (gcm || options.expectedTag !== undefined)) {
+      throw new CryptoError(
+        "INVALID_ARGUMENT",
+        "a Readable input with a tag checked at its end decrypts only to a path, or with callerDiscardsOnFailure",
+      );
+    }
+  }
 
-  // A Writable gets its error listener before the first await (see WritableSink).
+  // A Writable (and a Readable input) gets its error listener before the first await (see WritableSink).
+  const swallow = (): void => {};
+  stream?.on("error", swallow);
   const streamSink = typeof options.output === "string" ? undefined : new WritableSink(options.output);
   let fileSink: AtomicFileSink | undefined;
   let source: FileSource | undefined;
   let written = false;
   try {
-    source = await FileSource.open(options.input);
+    if (stream === undefined) source = await FileSource.open(options.input as string);
     let sink: ByteSink;
     if (typeof options.output === "string") {
       fileSink = await AtomicFileSink.create(options.output);
@@ -370,36 +439,44 @@ export async function decryptFile(options: DecryptFileOptions): Promise<CryptoRe
         },
       };
     }
-    const verifyFirst =
-      !toPath &&
-      options.callerDiscardsOnFailure !== true &&
-      (crypto.schema === "aes-gcm-128" || crypto.schema === "aes-gcm-256");
-    const total =
-      crypto.schema === "aes-gcm-128" || crypto.schema === "aes-gcm-256"
-        ? Math.max(0, source.size - TAG_LENGTH)
-        : undefined;
-    const result = await decryptWith({
-      crypto,
-      source,
-      sink,
-      expectedTag: options.expectedTag,
-      fileName,
-      verifyFirst,
-      maxChunkSize: options.maxChunkSize,
-      onBytes: progressCounter(
-        options.onProgress,
-        total === undefined ? undefined : verifyFirst ? 2 * total : total,
-      ),
-    });
+    let result: CryptoResult;
+    if (source === undefined) {
+      result = await decryptSequential({
+        crypto,
+        input: byteChunks(stream!),
+        sink,
+        expectedTag: options.expectedTag,
+        maxChunkSize: options.maxChunkSize,
+        onBytes: progressCounter(options.onProgress, undefined),
+      });
+    } else {
+      const verifyFirst = !toPath && options.callerDiscardsOnFailure !== true && gcm;
+      const total = gcm ? Math.max(0, source.size - TAG_LENGTH) : undefined;
+      result = await decryptWith({
+        crypto,
+        source,
+        sink,
+        expectedTag: options.expectedTag,
+        fileName,
+        verifyFirst,
+        maxChunkSize: options.maxChunkSize,
+        onBytes: progressCounter(
+          options.onProgress,
+          total === undefined ? undefined : verifyFirst ? 2 * total : total,
+        ),
+      });
+    }
     if (fileSink !== undefined) await fileSink.commit();
     if (streamSink !== undefined && options.endOutput !== false) await streamSink.end();
     return result;
   } catch (error) {
     const failure = ioError("decryption failed", error);
     await fileSink?.abort();
+    stream?.destroy();
     if (streamSink !== undefined && written) streamSink.destroy(failure);
     throw failure;
   } finally {
+    stream?.off("error", swallow);
     streamSink?.release();
     await source?.close();
   }
@@ -445,6 +522,69 @@ export async function readTag(schema: FileSchema, input: string): Promise<Uint8A
     const minimum = checked === "mesatee-stream-v1" ? STREAM_HEADER_SIZE + TAG_LENGTH : TAG_LENGTH;
     if (source.size < minimum) throw new CryptoError("TRUNCATED", "file is too short to carry a tag");
     return new Uint8Array(await source.read(source.size - TAG_LENGTH, TAG_LENGTH));
+  } finally {
+    await source.close();
+  }
+}
+
+/**
+ * The exact size of the file encryptFile writes for `plaintextSize` bytes, known before encrypting
+ * (an upload announces it as Content-Length). teaclave-file-128 is written to a path, not streamed,
+ * and has no such formula here.
+ */
+export function ciphertextSize(
+  schema: FileSchema,
+  plaintextSize: number,
+  options: { chunkSize?: number | undefined } = {},
+): number {
+  const checked = parseFileSchema(schema);
+  if (!Number.isSafeInteger(plaintextSize) || plaintextSize < 0)
+    throw new CryptoError("INVALID_ARGUMENT", "a plaintext size must be a non-negative integer");
+  switch (checked) {
+    case "raw":
+      return plaintextSize;
+    case "aes-gcm-128":
+    case "aes-gcm-256":
+      return plaintextSize + TAG_LENGTH;
+    case "mesatee-stream-v1": {
+      const chunkSize = options.chunkSize ?? DEFAULT_STREAM_CHUNK_SIZE;
+      checkChunkSize(chunkSize);
+      // Every full chunk, then a final chunk shorter than chunk_size (possibly empty), each with a tag.
+      return STREAM_HEADER_SIZE + plaintextSize + (Math.floor(plaintextSize / chunkSize) + 1) * TAG_LENGTH;
+    }
+    case "teaclave-file-128":
+      throw new CryptoError("INVALID_ARGUMENT", "teaclave-file-128 files are not streamed");
+  }
+}
+
+/**
+ * The plaintext size a file of a sequential schema claims, from its size (and, for mesatee-stream-v1,
+ * its header's chunk size), without a key and without verifying it; decryptFile authenticates it.
+ */
+export async function readPlaintextSize(schema: FileSchema, input: string): Promise<number> {
+  const checked = parseFileSchema(schema);
+  checkInputPath(input);
+  const source = await FileSource.open(input);
+  try {
+    switch (checked) {
+      case "raw":
+        return source.size;
+      case "aes-gcm-128":
+      case "aes-gcm-256":
+        if (source.size < TAG_LENGTH) throw new CryptoError("TRUNCATED", "file is too short to carry a tag");
+        return source.size - TAG_LENGTH;
+      case "mesatee-stream-v1": {
+        if (source.size < STREAM_HEADER_SIZE + TAG_LENGTH)
+          throw new CryptoError("TRUNCATED", "mesatee-stream-v1 file has no final chunk");
+        const chunkSize = asBuffer(await source.read(12, 4)).readUInt32LE(0);
+        checkChunkSize(chunkSize, Number.MAX_SAFE_INTEGER);
+        const body = source.size - STREAM_HEADER_SIZE - TAG_LENGTH;
+        const full = Math.floor(body / (chunkSize + TAG_LENGTH));
+        return body - full * TAG_LENGTH;
+      }
+      case "teaclave-file-128":
+        throw new CryptoError("INVALID_ARGUMENT", "teaclave-file-128 sizes are known only with the key");
+    }
   } finally {
     await source.close();
   }

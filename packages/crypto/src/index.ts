@@ -24,11 +24,13 @@ export {
   type EncryptFileOptions,
   type Progress,
   type ProgressListener,
+  ciphertextSize,
   computeTag,
   decryptBuffer,
   decryptFile,
   encryptBuffer,
   encryptFile,
+  readPlaintextSize,
   readTag,
 } from "./file-crypto.js";
 export { aesCmac } from "./cmac.js";

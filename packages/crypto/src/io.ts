@@ -385,3 +385,63 @@ export class WritableSink implements ByteSink {
     });
   }
 }
+
+/**
+ * Reads a sequence of byte chunks (a Readable's, say) in pieces of the caller's choosing, for formats
+ * decrypted front to back without random access. Holds at most one incoming chunk and one piece.
+ */
+export class ChunkReader {
+  private readonly iterator: AsyncIterator<Uint8Array>;
+  private pending: Uint8Array = new Uint8Array();
+  private ended = false;
+
+  constructor(input: AsyncIterable<Uint8Array>) {
+    this.iterator = input[Symbol.asyncIterator]();
+  }
+
+  /** The next `length` bytes, or fewer only where the input ends. */
+  async read(length: number): Promise<Uint8Array> {
+    if (this.pending.byteLength >= length) return this.take(length);
+    const piece = Buffer.allocUnsafe(length);
+    let filled = 0;
+    while (filled < length) {
+      if (this.pending.byteLength === 0 && !(await this.fill())) break;
+      const part = this.take(Math.min(length - filled, this.pending.byteLength));
+      piece.set(part, filled);
+      filled += part.byteLength;
+    }
+    return piece.subarray(0, filled);
+  }
+
+  /** Whether the input has no bytes left. */
+  async atEnd(): Promise<boolean> {
+    return this.pending.byteLength === 0 && !(await this.fill());
+  }
+
+  /** Stops reading early: the input is told it will not be read any further. */
+  async close(): Promise<void> {
+    if (!this.ended) await this.iterator.return?.();
+    this.ended = true;
+  }
+
+  private take(length: number): Uint8Array {
+    const part = this.pending.subarray(0, length);
+    this.pending = this.pending.subarray(length);
+    return part;
+  }
+
+  private async fill(): Promise<boolean> {
+    while (!this.ended) {
+      const next = await this.iterator.next();
+      if (next.done === true) {
+        this.ended = true;
+        break;
+      }
+      if (next.value.byteLength > 0) {
+        this.pending = next.value;
+        return true;
+      }
+    }
+    return false;
+  }
+}

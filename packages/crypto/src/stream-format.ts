@@ -15,7 +15,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync } from "node:crypto";
 import { asBuffer, constantTimeEqual } from "./bytes.js";
 import { CryptoError } from "./errors.js";
-import { type ByteSink, type ByteSource, WriteQueue, readBlocks } from "./io.js";
+import { type ByteSink, type ByteSource, ChunkReader, WriteQueue, readBlocks } from "./io.js";
 import {
   CIPHER_SLICE,
   DEFAULT_STREAM_CHUNK_SIZE,
@@ -179,9 +179,14 @@ interface Layout {
   finalLength: number;
 }
 
-async function readLayout(options: StreamDecryptOptions): Promise<Layout> {
-  const { source } = options;
-  const prefix = await source.read(0, Math.min(source.size, STREAM_HEADER_SIZE));
+interface HeaderOptions {
+  key: Uint8Array;
+  iv: Uint8Array;
+  maxChunkSize?: number | undefined;
+}
+
+/** Checks a header (`prefix`: the file's first bytes, at most a header's worth) and derives the keys. */
+function openHeader(prefix: Uint8Array, options: HeaderOptions): { chunkSize: number; keys: FileKeys } {
   const magicBytes = Math.min(prefix.byteLength, STREAM_MAGIC.byteLength);
   if (
     !asBuffer(prefix).subarray(0, magicBytes).equals(STREAM_MAGIC.subarray(0, magicBytes)) ||
@@ -222,6 +227,13 @@ async function readLayout(options: StreamDecryptOptions): Promise<Layout> {
     keys.key.fill(0);
     throw new CryptoError("WRONG_KEY", "wrong key or iv for this file (or its header was tampered with)");
   }
+  return { chunkSize, keys };
+}
+
+async function readLayout(options: StreamDecryptOptions): Promise<Layout> {
+  const { source } = options;
+  const prefix = await source.read(0, Math.min(source.size, STREAM_HEADER_SIZE));
+  const { chunkSize, keys } = openHeader(prefix, options);
 
   const body = source.size - STREAM_HEADER_SIZE;
   if (body < TAG_LENGTH) throw new CryptoError("TRUNCATED", "mesatee-stream-v1 file has no final chunk");
@@ -255,28 +267,9 @@ export async function decryptStream(
     let size = 0;
     for await (const block of readBlocks(source, STREAM_HEADER_SIZE, source.size, chunkSize + TAG_LENGTH)) {
       const final = index === layout.chunks - 1;
-      const length = block.byteLength - TAG_LENGTH;
-      const tag = block.subarray(length);
-      const decipher = createDecipheriv(keys.algorithm, keys.key, nonce(keys, index), {
-        authTagLength: TAG_LENGTH,
-      });
-      decipher.setAAD(aad(final, previousTag));
-      decipher.setAuthTag(tag);
-      // Plaintext of a chunk is held back until the chunk's tag has verified.
-      const parts: Buffer[] = [];
-      for (let offset = 0; offset < length; offset += CIPHER_SLICE) {
-        parts.push(decipher.update(block.subarray(offset, Math.min(length, offset + CIPHER_SLICE))));
-      }
-      try {
-        decipher.final();
-      } catch {
-        for (const part of parts) part.fill(0);
-        throw new CryptoError(
-          "CORRUPTED",
-          `chunk ${index} failed authentication: the file was tampered with, truncated or extended`,
-        );
-      }
+      const { parts, tag } = openChunk(keys, index, final, previousTag, block);
       for (const part of parts) await queue.push(part);
+      const length = block.byteLength - TAG_LENGTH;
       options.onBytes?.(length);
       size += length;
       previousTag = tag;
@@ -286,5 +279,93 @@ export async function decryptStream(
     return { tag: fileTag, size };
   } finally {
     keys.key.fill(0);
+  }
+}
+
+/** Authenticates and decrypts chunk `index` (its ciphertext ‖ tag); plaintext only if it verified. */
+function openChunk(
+  keys: FileKeys,
+  index: number,
+  final: boolean,
+  previousTag: Uint8Array,
+  block: Uint8Array,
+): { parts: Buffer[]; tag: Uint8Array } {
+  const length = block.byteLength - TAG_LENGTH;
+  const tag = block.subarray(length);
+  const decipher = createDecipheriv(keys.algorithm, keys.key, nonce(keys, index), {
+    authTagLength: TAG_LENGTH,
+  });
+  decipher.setAAD(aad(final, previousTag));
+  decipher.setAuthTag(tag);
+  // Plaintext of a chunk is held back until the chunk's tag has verified.
+  const parts: Buffer[] = [];
+  for (let offset = 0; offset < length; offset += CIPHER_SLICE) {
+    parts.push(decipher.update(block.subarray(offset, Math.min(length, offset + CIPHER_SLICE))));
+  }
+  try {
+    decipher.final();
+  } catch {
+    for (const part of parts) part.fill(0);
+    throw new CryptoError(
+      "CORRUPTED",
+      `chunk ${index} failed authentication: the file was tampered with, truncated or extended`,
+    );
+  }
+  return { parts, tag };
+}
+
+export interface StreamSequentialDecryptOptions extends HeaderOptions {
+  /** The whole file, front to back. */
+  input: AsyncIterable<Uint8Array>;
+  sink: ByteSink;
+  expectedTag?: Uint8Array | undefined;
+  onBytes?: (count: number) => void;
+}
+
+/**
+ * Decrypts a file read once, front to back (a download, say). Each chunk is released once it verified;
+ * whether a full-size chunk is the last one is only known from what follows it, so one chunk is read
+ * ahead. A wrong expected tag is found at the final chunk, after the others were released.
+ */
+export async function decryptStreamSequential(
+  options: StreamSequentialDecryptOptions,
+): Promise<{ tag: Uint8Array; size: number }> {
+  const reader = new ChunkReader(options.input);
+  const { chunkSize, keys } = openHeader(await reader.read(STREAM_HEADER_SIZE), options);
+  try {
+    const queue = new WriteQueue(options.sink);
+    const stride = chunkSize + TAG_LENGTH;
+    let previousTag: Uint8Array = new Uint8Array(TAG_LENGTH);
+    let size = 0;
+    for (let index = 0; ; index++) {
+      if (index >= MAX_STREAM_CHUNKS) throw new CryptoError("LIMIT_EXCEEDED", "file has too many chunks");
+      const block = await reader.read(stride);
+      const final = block.byteLength < stride || (await reader.atEnd());
+      if (final) {
+        if (block.byteLength < TAG_LENGTH) {
+          const what = index === 0 ? "has no final chunk" : "has a malformed last chunk";
+          throw new CryptoError(index === 0 ? "TRUNCATED" : "CORRUPTED", `mesatee-stream-v1 file ${what}`);
+        }
+        // A final chunk is always shorter than chunk_size; a whole one in its place means it was cut off.
+        if (block.byteLength === stride)
+          throw new CryptoError("TRUNCATED", "mesatee-stream-v1 file ends without its final chunk");
+        const fileTag = block.subarray(block.byteLength - TAG_LENGTH);
+        if (options.expectedTag !== undefined && !constantTimeEqual(fileTag, options.expectedTag)) {
+          throw new CryptoError("TAG_MISMATCH", "file tag does not match the expected tag");
+        }
+      }
+      const { parts, tag } = openChunk(keys, index, final, previousTag, block);
+      for (const part of parts) await queue.push(part);
+      const length = block.byteLength - TAG_LENGTH;
+      options.onBytes?.(length);
+      size += length;
+      previousTag = tag;
+      if (final) break;
+    }
+    await queue.flush();
+    return { tag: new Uint8Array(previousTag), size };
+  } finally {
+    keys.key.fill(0);
+    await reader.close().catch(() => undefined);
   }
 }

@@ -1,9 +1,12 @@
 // Runs one staged task end to end: download each input, check its tag against the registered one,
 // decrypt into staging, run the function isolated with limits, encrypt each output for its owner,
 // upload, and report the outcome. Every failure becomes a reason a participant can act on.
+// Downloads are staged as they arrive and outputs encrypted as they are uploaded, except for
+// teaclave-file-128, which is read and written out of order and so goes through a file.
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
+import type { Readable } from "node:stream";
 import { isCryptoError, type FileCrypto } from "@mesatee/crypto";
 import type { StagedTask } from "../domain/tasks.js";
 import { FileAgentError, redactUrl, type FileAgent } from "../file-agent/index.js";
@@ -11,7 +14,7 @@ import type { TaskOutcome } from "../scheduler/scheduler.js";
 import { IsolatePool, type IsolatePoolOptions } from "./isolate.js";
 import { effectiveLimits, type TaskLimits } from "./limits.js";
 import type { IsolateInput } from "./protocol.js";
-import { finishOutput, stageInput } from "./staging.js";
+import { finishOutput, stageInput, streamOutput, type OutputStream } from "./staging.js";
 
 export interface RunnerConfig {
   /** Where per-task working directories are made (ciphertext and staged files only). */
@@ -74,9 +77,9 @@ export class TaskRunner {
     const key = randomBytes(32);
     try {
       const inputs: Record<string, string> = {};
-      for (const [name, file] of Object.entries(staged.inputs)) {
+      for (const [i, [name, file]] of Object.entries(staged.inputs).entries()) {
         if (signal.aborted) return canceled();
-        inputs[name] = await this.fetchInput(dir, name, file, key, signal);
+        inputs[name] = await this.fetchInput(dir, i, name, file, key, signal);
       }
       const outputs: Record<string, string> = {};
       Object.keys(staged.outputs).forEach((name, i) => (outputs[name] = join(dir, `out-${i}.staged`)));
@@ -120,35 +123,43 @@ export class TaskRunner {
 
   private async fetchInput(
     dir: string,
+    index: number,
     name: string,
     file: StagedTask["inputs"][string],
     key: Buffer,
     signal: AbortSignal,
   ): Promise<string> {
     const fileName = fileNameOf(file.url, `${name}.bin`);
-    const inDir = await mkdtemp(join(dir, "in-"));
-    const downloaded = join(inDir, fileName);
-    try {
-      await this.agent.download(file.url, downloaded, signal);
-    } catch (error) {
-      throw new TaskFailure(`input ${name}: download from ${redactUrl(file.url)} failed: ${describe(error)}`);
-    }
-    const stagedPath = join(inDir, "..", `${basename(inDir)}.staged`);
+    const stagedPath = join(dir, `in-${index}.staged`);
     const crypto = toCrypto(file.crypto);
-    const expectedTag = file.cmac ? Buffer.from(file.cmac, "hex") : undefined;
+    const expectedTag = crypto.schema === "raw" || !file.cmac ? undefined : Buffer.from(file.cmac, "hex");
+    const downloadFailed = (error: unknown): TaskFailure =>
+      new TaskFailure(`input ${name}: download from ${redactUrl(file.url)} failed: ${describe(error)}`);
+    // Its metadata node comes first but is sealed last, and its MHT nodes are read out of order.
+    const sequential = crypto.schema !== "teaclave-file-128";
+    const inDir = sequential ? undefined : await mkdtemp(join(dir, "in-"));
+    let source: string | Readable;
     try {
-      await stageInput(
-        crypto,
-        downloaded,
-        crypto.schema === "raw" ? undefined : expectedTag,
-        fileName,
-        stagedPath,
-        key,
-      );
+      if (inDir === undefined) source = await this.agent.openDownload(file.url, signal);
+      else {
+        source = join(inDir, fileName);
+        await this.agent.download(file.url, source, signal);
+      }
     } catch (error) {
+      if (inDir !== undefined) await rm(inDir, { recursive: true, force: true });
+      throw downloadFailed(error);
+    }
+    // A failed download also fails the decryption reading it; the download says why.
+    let downloadError: unknown;
+    if (typeof source !== "string") source.on("error", (error: unknown) => (downloadError ??= error));
+    try {
+      await stageInput(crypto, source, expectedTag, fileName, stagedPath, key);
+    } catch (error) {
+      if (downloadError !== undefined) throw downloadFailed(downloadError);
       throw new TaskFailure(`input ${name}: ${describe(error)}`);
     } finally {
-      await rm(inDir, { recursive: true, force: true });
+      if (typeof source !== "string") source.destroy();
+      if (inDir !== undefined) await rm(inDir, { recursive: true, force: true });
     }
     return stagedPath;
   }
@@ -165,20 +176,47 @@ export class TaskRunner {
       throw new TaskFailure(`output ${name} was not written by the function`);
     });
     const fileName = fileNameOf(file.url, `${name}.bin`);
-    const outDir = await mkdtemp(join(dir, "out-"));
-    const encrypted = join(outDir, fileName);
-    let tag: Uint8Array;
+    const crypto = toCrypto(file.crypto);
+    const uploadFailed = (error: unknown): TaskFailure =>
+      new TaskFailure(`output ${name}: upload to ${redactUrl(file.url)} failed: ${describe(error)}`);
+    if (crypto.schema === "teaclave-file-128") {
+      // Written out of order (its MHT nodes are sealed last), so it is encrypted into a file first.
+      const outDir = await mkdtemp(join(dir, "out-"));
+      const encrypted = join(outDir, fileName);
+      let tag: Uint8Array;
+      try {
+        tag = await finishOutput(stagedPath, key, crypto, encrypted, fileName);
+      } catch (error) {
+        throw new TaskFailure(`output ${name}: ${describe(error)}`);
+      }
+      try {
+        await this.agent.upload(encrypted, file.url, signal);
+      } catch (error) {
+        throw uploadFailed(error);
+      }
+      return Buffer.from(tag).toString("hex");
+    }
+    let output: OutputStream;
     try {
-      tag = await finishOutput(stagedPath, key, toCrypto(file.crypto), encrypted, fileName);
+      output = await streamOutput(stagedPath, key, crypto, fileName);
     } catch (error) {
       throw new TaskFailure(`output ${name}: ${describe(error)}`);
     }
-    try {
-      await this.agent.upload(encrypted, file.url, signal);
-    } catch (error) {
-      throw new TaskFailure(`output ${name}: upload to ${redactUrl(file.url)} failed: ${describe(error)}`);
-    }
-    return Buffer.from(tag).toString("hex");
+    const sent = await this.agent.uploadStream(output.ciphertext, output.length, file.url, signal).then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+    const sealed = await output.tag.then(
+      (tag) => ({ tag }),
+      (error: unknown) => ({ error }),
+    );
+    // Encrypting and sending fail together. A crypto failure other than its stream being closed is
+    // the cause; otherwise the upload's failure is.
+    if ("error" in sealed && !isCryptoError(sealed.error, "IO_ERROR"))
+      throw new TaskFailure(`output ${name}: ${describe(sealed.error)}`);
+    if (sent !== undefined) throw uploadFailed(sent.error);
+    if ("error" in sealed) throw new TaskFailure(`output ${name}: ${describe(sealed.error)}`);
+    return Buffer.from(sealed.tag).toString("hex");
   }
 }
 

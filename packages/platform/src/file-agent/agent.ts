@@ -1,16 +1,21 @@
-// The file agent moves ciphertext between URLs and local files for the execution worker
-// (spec/teaclave-compat.md §4.3, §4.4). It never sees plaintext and trusts no URL: schemes, local paths,
+// The file agent moves ciphertext between URLs and the execution worker (spec/teaclave-compat.md §4.3,
+// §4.4), as local files or as streams. It never sees plaintext and trusts no URL: schemes, local paths,
 // networks, sizes and time are all bounded here.
-import { writeFile } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
 import { join, resolve } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { writeAtomically } from "./atomic-write.js";
+import { ByteCounter, exactLength } from "./byte-counter.js";
 import { TransferControl } from "./control.js";
 import { decodeDataUrl } from "./data-url.js";
 import { FileAgentError } from "./errors.js";
 import { fsError } from "./fs-errors.js";
-import { httpDownload, httpUpload } from "./http-transfer.js";
-import { copyToNewFile, openSource, type Source } from "./local-copy.js";
+import { httpOpen, httpUpload } from "./http-transfer.js";
+import { openSource, readSource, type Source } from "./local-copy.js";
 import { resolveOptions, type FileAgentOptions, type ResolvedOptions } from "./options.js";
+import { redactUrl } from "./redact.js";
+import { relay } from "./relay.js";
 import { resolveExistingFile, resolveNewFile } from "./roots.js";
 import { parseTarget, type Target } from "./targets.js";
 
@@ -25,6 +30,8 @@ function localPath(path: unknown, what: string): string {
   return resolve(path);
 }
 
+type UploadTarget = Exclude<Target, { kind: "data" }>;
+
 export class FileAgent {
   readonly #options: ResolvedOptions;
 
@@ -37,22 +44,46 @@ export class FileAgent {
     const target = parseTarget(url);
     const path = localPath(destination, "destination");
     const control = new TransferControl(this.#options.timeoutMs, signal);
+    let source: Source | undefined;
     try {
       control.throwIfFailed();
       // Resolved before anything is created, so a refused source leaves no trace at the destination.
-      const source = await this.#openDownloadSource(target);
-      try {
-        const bytes = await writeAtomically(path, (temporary) =>
-          this.#fetch(target, source, temporary, control),
-        );
-        return { bytes };
-      } finally {
-        await source?.handle.close().catch(() => undefined);
-      }
+      source = await this.#openLocalSource(target);
+      const bytes = await writeAtomically(path, async (temporary) => {
+        const body = await this.#open(target, source, control);
+        await pipeline(body, createWriteStream(temporary, { flags: "wx" }), { signal: control.signal });
+        return body.bytes;
+      });
+      return { bytes };
     } catch (e) {
       throw control.explain(e, (cause) => fsError(cause, path));
     } finally {
+      await source?.handle.close().catch(() => undefined);
       control.dispose();
+    }
+  }
+
+  /**
+   * The resource at `url` as a stream, once it is known to exist (for http: a 2xx answer arrived). The
+   * stream is bounded exactly as `download` is (size, redirects, blocked networks, timeouts, the
+   * signal) and fails with a FileAgentError, SHORT_READ included, instead of ending early. Destroy it
+   * to stop the transfer.
+   */
+  async openDownload(url: string, signal?: AbortSignal): Promise<Readable> {
+    const target = parseTarget(url);
+    const control = new TransferControl(this.#options.timeoutMs, signal);
+    let source: Source | undefined;
+    try {
+      control.throwIfFailed();
+      source = await this.#openLocalSource(target);
+      const body = await this.#open(target, source, control);
+      body.once("close", () => control.dispose());
+      return body;
+    } catch (e) {
+      await source?.handle.close().catch(() => undefined);
+      const error = control.explain(e, (cause) => fsError(cause, redactUrl(url)));
+      control.dispose();
+      throw error;
     }
   }
 
@@ -62,33 +93,65 @@ export class FileAgent {
    * must therefore be signed for that content type or for none.
    */
   async upload(source: string, url: string, signal?: AbortSignal): Promise<TransferResult> {
-    const target = parseTarget(url);
+    const target = uploadTarget(url);
     const sourcePath = localPath(source, "source");
-    if (target.kind === "data")
-      throw new FileAgentError("UNSUPPORTED_SCHEME", "data: URLs cannot be uploaded to");
     const control = new TransferControl(this.#options.timeoutMs, signal);
+    let opened: Source | undefined;
     try {
       control.throwIfFailed();
       const destination = await this.#uploadDestination(target);
-      const opened = await openSource(sourcePath, this.#options.maxUploadBytes);
-      try {
-        if (target.kind === "http")
-          return { bytes: await httpUpload(opened, target.url, this.#options, control) };
-        const bytes = await writeAtomically(destination as string, (temporary) =>
-          copyToNewFile(opened, temporary, this.#options.maxUploadBytes, control.signal),
-        );
-        return { bytes };
-      } finally {
-        await opened.handle.close().catch(() => undefined);
-      }
+      opened = await openSource(sourcePath, this.#options.maxUploadBytes);
+      const body = relay(readSource(opened), exactLength(opened.size), control, (cause) =>
+        fsError(cause, sourcePath),
+      );
+      return { bytes: await this.#send(target, destination, body, opened.size, control) };
     } catch (e) {
       throw control.explain(e, (cause) => fsError(cause, sourcePath));
     } finally {
+      await opened?.handle.close().catch(() => undefined);
       control.dispose();
     }
   }
 
-  async #openDownloadSource(target: Target): Promise<Source | undefined> {
+  /**
+   * Sends the `length` bytes of `body` to `url`, as `upload` sends a file: Content-Length is `length`,
+   * so it must be exact (a body that gives more or fewer bytes fails the upload with IO). `body` is
+   * consumed, or destroyed if the upload fails; its own failure fails the upload with IO.
+   */
+  async uploadStream(
+    body: Readable,
+    length: number,
+    url: string,
+    signal?: AbortSignal,
+  ): Promise<TransferResult> {
+    // Until the relay takes over, a failing body must not crash the process.
+    const swallow = (): void => {};
+    body.on("error", swallow);
+    const control = new TransferControl(this.#options.timeoutMs, signal);
+    try {
+      const target = uploadTarget(url);
+      if (!Number.isSafeInteger(length) || length < 0)
+        throw new FileAgentError("INVALID_OPTIONS", "an upload's length must be a non-negative integer");
+      if (length > this.#options.maxUploadBytes) {
+        throw new FileAgentError(
+          "TOO_LARGE",
+          `an upload of ${length} bytes is larger than ${this.#options.maxUploadBytes} bytes`,
+        );
+      }
+      control.throwIfFailed();
+      const destination = await this.#uploadDestination(target);
+      const counted = relay(body, exactLength(length), control, (cause) => sourceFailed(cause));
+      return { bytes: await this.#send(target, destination, counted, length, control) };
+    } catch (e) {
+      body.destroy();
+      throw control.explain(e, (cause) => fsError(cause, redactUrl(url)));
+    } finally {
+      body.off("error", swallow);
+      control.dispose();
+    }
+  }
+
+  async #openLocalSource(target: Target): Promise<Source | undefined> {
     if (target.kind === "file") {
       const path = await resolveExistingFile(this.#fileRoots(), target.path);
       return openSource(path, this.#options.maxDownloadBytes);
@@ -101,27 +164,49 @@ export class FileAgent {
     return undefined;
   }
 
-  async #fetch(
-    target: Target,
-    source: Source | undefined,
-    temporary: string,
-    control: TransferControl,
-  ): Promise<number> {
+  /** The bytes `target` names, counted against maxDownloadBytes; `source` is the opened local file. */
+  async #open(target: Target, source: Source | undefined, control: TransferControl): Promise<ByteCounter> {
+    const max = this.#options.maxDownloadBytes;
+    const tooLarge = (limit: number): FileAgentError =>
+      new FileAgentError("TOO_LARGE", `more than ${limit} bytes`);
     switch (target.kind) {
       case "http":
-        return httpDownload(target.url, temporary, this.#options, control);
+        return httpOpen(target.url, this.#options, control);
       case "data": {
         const bytes = decodeDataUrl(target.url, this.#options.maxDataUrlBytes);
-        await writeFile(temporary, bytes, { flag: "wx", signal: control.signal });
-        return bytes.length;
+        return relay(Readable.from([bytes]), new ByteCounter(max, tooLarge), control, (cause) =>
+          fsError(cause, "data: URL"),
+        );
       }
       case "file":
       case "fusion":
-        return copyToNewFile(source as Source, temporary, this.#options.maxDownloadBytes, control.signal);
+        return relay(readSource(source as Source), new ByteCounter(max, tooLarge), control, (cause) =>
+          fsError(cause, "download source"),
+        );
     }
   }
 
-  async #uploadDestination(target: Exclude<Target, { kind: "data" }>): Promise<string | undefined> {
+  async #send(
+    target: UploadTarget,
+    destination: string | undefined,
+    body: ByteCounter,
+    length: number,
+    control: TransferControl,
+  ): Promise<number> {
+    try {
+      if (target.kind === "http") return await httpUpload(body, length, target.url, this.#options, control);
+      await writeAtomically(destination as string, (temporary) =>
+        pipeline(body, createWriteStream(temporary, { flags: "wx" }), { signal: control.signal }),
+      );
+      return length;
+    } catch (e) {
+      // Without an error: nobody listens to the body once the upload has failed.
+      body.destroy();
+      throw e;
+    }
+  }
+
+  async #uploadDestination(target: UploadTarget): Promise<string | undefined> {
     switch (target.kind) {
       case "http":
         return undefined;
@@ -147,4 +232,16 @@ export class FileAgent {
     }
     return this.#options.fusionDir;
   }
+}
+
+function uploadTarget(url: string): UploadTarget {
+  const target = parseTarget(url);
+  if (target.kind === "data")
+    throw new FileAgentError("UNSUPPORTED_SCHEME", "data: URLs cannot be uploaded to");
+  return target;
+}
+
+function sourceFailed(cause: unknown): FileAgentError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new FileAgentError("IO", `the upload's source failed: ${detail}`, { cause });
 }

@@ -1,8 +1,8 @@
-// http and https: GET streamed to a file with redirects, PUT streamed from a file without them.
+// http and https: GET with redirects, its body streamed to the caller; PUT of a stream of known length
+// without them.
 // Every connection goes through `guardedLookup`, so the address actually dialled is checked against the
 // blocked networks, for every redirect hop; IP literals never reach a lookup and are checked before.
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { createWriteStream } from "node:fs";
 import {
   STATUS_CODES,
   request as httpRequest,
@@ -12,16 +12,15 @@ import {
 } from "node:http";
 import { request as httpsRequest, type RequestOptions } from "node:https";
 import { isIP, type LookupFunction } from "node:net";
-import { Readable, Transform, type TransformCallback } from "node:stream";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ByteCounter } from "./byte-counter.js";
 import type { TransferControl } from "./control.js";
 import { FileAgentError } from "./errors.js";
-import { fsError, isFsError } from "./fs-errors.js";
-import type { Source } from "./local-copy.js";
 import type { NetworkBlockList } from "./networks.js";
 import type { ResolvedOptions } from "./options.js";
 import { redactUrl } from "./redact.js";
+import { relay } from "./relay.js";
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -137,13 +136,15 @@ function contentLength(response: IncomingMessage, url: URL): number | undefined 
   return Number(header);
 }
 
-/** GETs `start`, following redirects, into the new file `destination`; returns the byte count. */
-export async function httpDownload(
+/**
+ * GETs `start`, following redirects, and resolves with the body once a 2xx answer arrived (see
+ * `responseBody`). The body owns the connection: it is closed when the body ends or is destroyed.
+ */
+export async function httpOpen(
   start: URL,
-  destination: string,
   options: ResolvedOptions,
   control: TransferControl,
-): Promise<number> {
+): Promise<ByteCounter> {
   let url = start;
   for (let redirects = 0; ; redirects++) {
     control.throwIfFailed();
@@ -156,6 +157,7 @@ export async function httpDownload(
       if (REDIRECTS.has(status)) {
         response.destroy();
         url = nextHop(url, response, redirects, options.maxRedirects);
+        exchange.request.destroy();
         continue;
       }
       if (status < 200 || status > 299) {
@@ -165,13 +167,10 @@ export async function httpDownload(
           `GET ${redactUrl(url.href)} answered ${describeStatus(status)}`,
         );
       }
-      return await receive(response, url, destination, options.maxDownloadBytes, control);
+      return responseBody(exchange.request, response, url, options.maxDownloadBytes, control);
     } catch (e) {
-      throw control.explain(e, (cause) =>
-        isFsError(cause) ? fsError(cause, destination) : unreachable(url, cause),
-      );
-    } finally {
       exchange?.request.destroy();
+      throw control.explain(e, (cause) => unreachable(url, cause));
     }
   }
 }
@@ -224,13 +223,18 @@ function shortRead(
   );
 }
 
-async function receive(
+/**
+ * The body of a 2xx answer as a stream that fails with a FileAgentError: TOO_LARGE as soon as it crosses
+ * `maxBytes` (or at once when Content-Length announces more), SHORT_READ when it ends early, and the
+ * transfer's own reason on a timeout or abort.
+ */
+function responseBody(
+  request: ClientRequest,
   response: IncomingMessage,
   url: URL,
-  destination: string,
   maxBytes: number,
   control: TransferControl,
-): Promise<number> {
+): ByteCounter {
   const expected = contentLength(response, url);
   if (expected !== undefined && expected > maxBytes) {
     response.destroy();
@@ -239,53 +243,31 @@ async function receive(
       `GET ${redactUrl(url.href)} announces ${expected} bytes, more than ${maxBytes}`,
     );
   }
-  const counter = new ByteCounter(
+  const body: ByteCounter = new ByteCounter(
     maxBytes,
     (max) => new FileAgentError("TOO_LARGE", `GET ${redactUrl(url.href)} sent more than ${max} bytes`),
+    (bytes) =>
+      !response.complete || (expected !== undefined && bytes !== expected)
+        ? shortRead(url, bytes, expected)
+        : undefined,
   );
-  try {
-    // Streamed: memory stays bounded by the streams' buffers whatever the size.
-    await pipeline(response, counter, createWriteStream(destination, { flags: "wx" }), {
-      signal: control.signal,
-    });
-  } catch (e) {
-    if (control.signal.aborted || e instanceof FileAgentError || isFsError(e)) throw e;
-    throw shortRead(url, counter.bytes, expected, e);
-  }
-  if (!response.complete || (expected !== undefined && counter.bytes !== expected)) {
-    throw shortRead(url, counter.bytes, expected);
-  }
-  return counter.bytes;
-}
-
-/** Fails when the source yields other than `size` bytes (it changed while being sent). */
-class ExactLength extends Transform {
-  #bytes = 0;
-  constructor(private readonly size: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#bytes += chunk.length;
-    callback(null, chunk);
-  }
-  override _flush(callback: TransformCallback): void {
-    if (this.#bytes === this.size) callback();
-    else
-      callback(
-        new FileAgentError(
-          "IO",
-          `upload source changed size while being sent (${this.#bytes} of ${this.size} bytes)`,
-        ),
-      );
-  }
+  return relay(
+    response,
+    body,
+    control,
+    (cause) => shortRead(url, body.bytes, expected, cause),
+    () => request.destroy(),
+  );
 }
 
 /**
- * PUTs `source` to `url`. Only Content-Type: application/octet-stream and Content-Length are added, so a
- * presigned URL works if it was signed for that content type or for none. Redirects are not followed.
+ * PUTs the `length` bytes of `body` to `url`. Only Content-Type: application/octet-stream and
+ * Content-Length are added, so a presigned URL works if it was signed for that content type or for
+ * none. Redirects are not followed. `body` is consumed or destroyed.
  */
 export async function httpUpload(
-  source: Source,
+  body: Readable,
+  length: number,
   url: URL,
   options: ResolvedOptions,
   control: TransferControl,
@@ -296,15 +278,11 @@ export async function httpUpload(
     exchange = open(
       url,
       "PUT",
-      { "content-type": "application/octet-stream", "content-length": String(source.size) },
+      { "content-type": "application/octet-stream", "content-length": String(length) },
       options,
       control,
     );
-    const body =
-      source.size === 0
-        ? Readable.from([])
-        : source.handle.createReadStream({ start: 0, end: source.size - 1 });
-    const sending = pipeline(body, new ExactLength(source.size), exchange.request);
+    const sending = pipeline(body, exchange.request);
     sending.catch(() => undefined); // awaited below when it matters
     const response = await exchange.response;
     const status = response.statusCode ?? 0;
@@ -318,11 +296,11 @@ export async function httpUpload(
     }
     await sending;
     response.destroy(); // the body of a successful PUT carries nothing the agent needs
-    return source.size;
+    return length;
   } catch (e) {
-    throw control.explain(e, (cause) =>
-      isFsError(cause) ? fsError(cause, "upload source") : unreachable(url, cause),
-    );
+    // A failing body also breaks the connection; the body's own error says why.
+    const own = body.errored;
+    throw control.explain(own instanceof FileAgentError ? own : e, (cause) => unreachable(url, cause));
   } finally {
     exchange?.request.destroy();
   }

@@ -1,9 +1,7 @@
 // Local sources: opened once and measured through the open handle, so the size checked is the size of
 // the file actually read.
-import { createWriteStream } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
-import { pipeline } from "node:stream/promises";
-import { ByteCounter } from "./byte-counter.js";
+import { Readable } from "node:stream";
 import { FileAgentError } from "./errors.js";
 import { fsError } from "./fs-errors.js";
 
@@ -32,26 +30,8 @@ export async function openSource(path: string, maxBytes: number): Promise<Source
   }
 }
 
-/** Copies `source` into the new file `destination`; closes the source. Errors are left untranslated. */
-export async function copyToNewFile(
-  source: Source,
-  destination: string,
-  maxBytes: number,
-  signal: AbortSignal,
-): Promise<number> {
-  const counter = new ByteCounter(
-    maxBytes,
-    (max) => new FileAgentError("TOO_LARGE", `more than ${max} bytes`),
-  );
-  try {
-    await pipeline(
-      source.handle.createReadStream(),
-      counter,
-      createWriteStream(destination, { flags: "wx" }),
-      { signal },
-    );
-  } finally {
-    await source.handle.close().catch(() => undefined);
-  }
-  return counter.bytes;
+/** The whole of `source`, as a stream that closes the file when it ends or is destroyed. */
+export function readSource(source: Source): Readable {
+  if (source.size === 0) return Readable.from([]);
+  return source.handle.createReadStream({ start: 0, end: source.size - 1 });
 }
