@@ -16,7 +16,8 @@ import { startTestPlatform, type TestPlatform } from "../testing/harness.js";
 import { readOutput, registerInput, registerOutput, type RegisteredOutput } from "../testing/journey.js";
 import { DEFAULT_TASK_LIMITS } from "./limits.js";
 
-const TIMEOUT_MS = 4000;
+// Long enough for any honest test function on a loaded machine; the infinite loops wait it out.
+const TIMEOUT_MS = 8000;
 const MAX_OUTPUT = 1 << 20;
 
 let t: TestPlatform;
@@ -644,12 +645,19 @@ test("infinite loops end Failed at the time limit", async () => {
 });
 
 test("memory bombs end Failed", async () => {
+  // A generous time limit of their own, so that only the memory limit can end them, however slow the
+  // machine.
+  const bomb = async (executorType: string, payload: string) => {
+    const functionId = await register(t.admin, executorType, payload);
+    await t.admin.functions.setFunctionLimits({ functionId, limits: { timeoutMs: 120_000 } });
+    return invoke(t.admin, functionId, {});
+  };
   const tasks = await Promise.all([
-    argsOnly(
+    bomb(
       "javascript",
       "function entrypoint() { const keep = []; for (;;) keep.push(new ArrayBuffer(8 << 20)); }",
     ),
-    argsOnly(
+    bomb(
       "python",
       "def entrypoint(argv):\n    keep = []\n    while True:\n        keep.append(bytearray(32 << 20))\n",
     ),
