@@ -71,6 +71,8 @@ export function loadServiceConfig(path: string): ServiceConfig {
       "INVALID_ARGUMENT",
       `${path}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
     );
+  // The limits' cross-field rules (a default above its maximum, bad networks) are checked now too, so
+  // a bad file stops `init` and every `serve` before anything starts.
   withLimits(defaultConfig({ dataDir: parsed.data.data_dir }), parsed.data.limits, path);
   return parsed.data;
 }

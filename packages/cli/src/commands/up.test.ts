@@ -3,20 +3,47 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { after, test } from "node:test";
-import { MesateeClient } from "@mesatee/sdk";
+import { common, MesateeClient } from "@mesatee/sdk";
 
 const BIN = fileURLToPath(new URL("../../bin/mesatee.js", import.meta.url));
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "mesatee-up-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test("mesatee up --config applies the file's limits", async () => {
+/** Starts a `mesatee` command and waits until its stdout has printed `ready`; returns what it printed. */
+async function started(args: string[], ready: string): Promise<{ out: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, MESATEE_ADMIN_PASSWORD: "up-admin-password" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = once(child, "exit");
+  const stop = async () => {
+    child.kill("SIGTERM");
+    await exited;
+  };
+  let out = "";
+  try {
+    while (!out.includes(ready)) {
+      const [chunk] = (await Promise.race([
+        once(child.stdout!, "data"),
+        exited.then(([code]) => assert.fail(`mesatee ${args[0]} exited with ${code}`)),
+      ])) as [Buffer];
+      out += chunk.toString();
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { out, stop };
+}
+
+test("mesatee up --config applies the file's limits, and its workers run them too", async () => {
   const files = join(dir, "files");
   mkdirSync(files);
   const config = join(dir, "mesatee.toml");
@@ -24,24 +51,24 @@ test("mesatee up --config applies the file's limits", async () => {
     config,
     `data_dir = "${join(dir, "data")}"\n[limits]\nfile_url_roots = ["${files}"]\nmax_message_bytes = 65536\n`,
   );
-  const child = spawn(
-    process.execPath,
-    [BIN, "up", "--config", config, "--auth-port", "0", "--frontend-port", "0", "--scheduler-port", "0"],
-    {
-      env: { ...process.env, MESATEE_ADMIN_PASSWORD: "up-admin-password" },
-      stdio: ["ignore", "pipe", "inherit"],
-    },
+  const up = await started(
+    [
+      "up",
+      "--config",
+      config,
+      "--auth-port",
+      "0",
+      "--frontend-port",
+      "0",
+      "--scheduler-port",
+      "0",
+      "--no-worker",
+    ],
+    "Press Ctrl-C",
   );
-  const exited = once(child, "exit");
+  let worker: { stop: () => Promise<void> } | undefined;
   try {
-    let out = "";
-    while (!out.includes("Press Ctrl-C")) {
-      const [chunk] = (await Promise.race([
-        once(child.stdout!, "data"),
-        exited.then(([code]) => assert.fail(`mesatee up exited with ${code}`)),
-      ])) as [Buffer];
-      out += chunk.toString();
-    }
+    const out = up.out;
     const url = (name: string) => out.match(new RegExp(`${name} API\\s+(https://\\S+)`))![1]!;
     const client = MesateeClient.fromClientDir({
       authenticationUrl: url("authentication"),
@@ -62,12 +89,31 @@ test("mesatee up --config applies the file's limits", async () => {
         client.frontend.registerFunction({ name: "big", payload: new Uint8Array(100_000) }),
         { code: "RESOURCE_EXHAUSTED" },
       );
+      // A worker started from the same file runs the same measured settings: the scheduler admits it.
+      const scheduler = out.match(/scheduler \(workers\)\s+(https:\/\/\S+)/)![1]!;
+      writeFileSync(
+        config,
+        `${readFileSync(config, "utf8")}[execution]\nscheduler_url = "${scheduler}"\nslots = 1\n`,
+      );
+      worker = await started(["serve", "execution", "--config", config], "execution serving");
+      const { functionId } = await client.frontend.registerFunction({
+        name: "builtin-echo",
+        public: true,
+        usageQuota: -1,
+        arguments: [{ key: "message", allowOverwrite: true }],
+      });
+      const { taskId } = await client.frontend.createTask({
+        functionId,
+        functionArguments: '{"message":"hi"}',
+      });
+      await client.frontend.invokeTask({ taskId });
+      assert.equal(common.TaskStatus[(await client.waitForTask(taskId, 60_000)).status], "Finished");
     } finally {
       client.close();
     }
   } finally {
-    child.kill("SIGTERM");
-    await exited;
+    await worker?.stop();
+    await up.stop();
   }
 });
 
