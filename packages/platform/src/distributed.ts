@@ -15,6 +15,7 @@ import { schedulerRoutes } from "./scheduler/rpc.js";
 import { internalClient, type InternalClient } from "./server/internal-client.js";
 import { startRpcServer, type EndpointSecurity, type RpcServer } from "./server/rpc-server.js";
 import { AuditLog } from "./services/audit/audit-log.js";
+import { refusedConnection } from "./services/audit/refusals.js";
 import { auditInternalRoutes, RemoteAuditSink } from "./services/audit/internal.js";
 import { authenticationRoutes } from "./services/authentication/handlers.js";
 import { authenticationInternalRoutes, RemoteAuthenticator } from "./services/authentication/internal.js";
@@ -121,12 +122,19 @@ export async function startService(
     servers.push(server);
     return server;
   };
+  // Every service with an internal endpoint keeps state, so it can audit the callers it refuses.
+  let refusalAudit: AuditLog | undefined;
   const mutual = async (name: ServiceName): Promise<EndpointSecurity> => ({
     mode: "mutual",
     certificates: await deployment.certificates(name),
     verifyPeer: raTlsPeerVerifier({ policy: deployment.policy }),
     allowedServices: INBOUND[name] ?? [],
-    ...(events.onPeerRefused ? { onRefused: (e: Error) => events.onPeerRefused?.(name, e) } : {}),
+    onRefused: (e: Error, ip: string | undefined) => {
+      events.onPeerRefused?.(name, e);
+      (refusalAudit ??= new AuditLog(openStore(), systemClock))
+        .record(refusedConnection(name, e, ip))
+        .catch(() => undefined);
+    },
   });
   const internal = async <S extends Parameters<typeof internalClient>[0]>(
     desc: S,

@@ -4,6 +4,7 @@ import { openDataDir } from "./data-dir.js";
 import { startRpcServer, type RpcServer } from "./server/rpc-server.js";
 import { openDeployment, INBOUND, type Deployment } from "./trust/deployment.js";
 import { configDigests, executionSettingsOf } from "./trust/measured-config.js";
+import { refusedConnection } from "./services/audit/refusals.js";
 import { raTlsPeerVerifier } from "@mesatee/attestation";
 import { AuditLog } from "./services/audit/audit-log.js";
 import { authenticationRoutes } from "./services/authentication/handlers.js";
@@ -99,9 +100,10 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
           certificates: await trust.certificates("scheduler"),
           verifyPeer: raTlsPeerVerifier({ policy: trust.policy }),
           allowedServices: INBOUND.scheduler ?? [],
-          ...(config.onPeerRefused
-            ? { onRefused: (e: Error) => config.onPeerRefused?.("scheduler", e) }
-            : {}),
+          onRefused: (e: Error, ip: string | undefined) => {
+            config.onPeerRefused?.("scheduler", e);
+            audit.record(refusedConnection("scheduler", e, ip)).catch(() => undefined);
+          },
         },
         port: config.schedulerPort,
         routes: schedulerRoutes(sched),

@@ -241,3 +241,29 @@ test("an internal endpoint refuses an attested service that is not on its allow-
     identity.certificates.stop();
   }
 });
+
+test("the callers internal endpoints refused are in the audit log", async () => {
+  const client = MesateeClient.fromClientDir({
+    authenticationUrl: `https://127.0.0.1:${ports.auth}`,
+    frontendUrl: `https://127.0.0.1:${ports.frontend}`,
+    clientDir: clientDir(),
+  });
+  try {
+    await client.login("admin", ADMIN_PASSWORD);
+    const { logs } = await client.frontend.queryAuditLogs({
+      query: "api:internal_connection object:management result:false",
+      limit: 100n,
+    });
+    const reasons = logs.map((l) => l.message);
+    assert.ok(
+      reasons.some((r) => r.includes("PEER_CERT_MISSING")),
+      reasons.join("; "),
+    );
+    assert.ok(
+      reasons.some((r) => r.includes("SERVICE_NOT_ALLOWED")),
+      reasons.join("; "),
+    );
+  } finally {
+    client.close();
+  }
+});

@@ -39,7 +39,7 @@ export type EndpointSecurity =
       readonly verifyPeer: PeerVerifier<RaTlsPeer>;
       readonly allowedServices: readonly string[];
       /** Told why each refused caller was refused (the caller itself only sees its connection close). */
-      readonly onRefused?: (error: Error) => void;
+      readonly onRefused?: (error: Error, remoteAddress: string | undefined) => void;
     };
 
 export interface RpcServerOptions {
@@ -76,7 +76,9 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   const server = attested.server;
   if (sec.mode === "mutual" && sec.onRefused) {
     const onRefused = sec.onRefused;
-    server.on(PEER_REFUSED_EVENT, (error: Error) => onRefused(error));
+    server.on(PEER_REFUSED_EVENT, (error: Error, socket: { remoteAddress?: string }) =>
+      onRefused(error, socket.remoteAddress),
+    );
   }
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (s) => {

@@ -152,6 +152,13 @@ test("a worker whose measured settings differ from the policy's is refused; one 
     await start(DEFAULT_TASK_LIMITS, "honest");
     const task = await t.admin.waitForTask(taskId, 60_000);
     assert.equal(common.TaskStatus[task.status], "Finished");
+    // The refusals are in the audit log too, with the reason.
+    const { logs } = await t.admin.frontend.queryAuditLogs({
+      query: "api:internal_connection object:scheduler result:false",
+      limit: 100n,
+    });
+    assert.ok(logs.length >= 2);
+    assert.ok(logs.every((l) => /MEASUREMENT_NOT_ALLOWED/.test(l.message)));
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
     await t.dispose();
