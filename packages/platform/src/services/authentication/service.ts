@@ -124,11 +124,12 @@ export class AuthenticationService {
   async login(id: string, password: string, address?: string): Promise<string> {
     if (!isValidUserId(id) || password.length === 0 || password.length > this.config.maxPasswordLength)
       throw unauthenticated();
-    const source = { userId: id, address };
-    this.throttle.begin(source);
-    const user = await this.store.transaction((tx) => tx.get("user", id));
-    if (!(await this.passwords.verify(user?.passwordHash, password)) || !user) throw unauthenticated();
-    this.throttle.succeeded(source);
+    let user: User | undefined;
+    const ok = await this.throttle.attempt({ userId: id, address }, async () => {
+      user = await this.store.transaction((tx) => tx.get("user", id));
+      return (await this.passwords.verify(user?.passwordHash, password)) && user !== undefined;
+    });
+    if (!ok || !user) throw unauthenticated();
     return this.tokens.issue(user.id, roleToString(user.role), user.tokenGeneration);
   }
 

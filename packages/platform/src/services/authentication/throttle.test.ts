@@ -72,7 +72,7 @@ test("after the free failures a user id waits a doubling delay, even with the ri
   c.close();
 });
 
-test("guesses sent in parallel are counted before any is checked", async () => {
+test("guesses sent in parallel are checked one at a time, each counted before the next", async () => {
   quiet();
   await t.user("burst", "DataOwner", "g");
   const c = t.client();
@@ -83,6 +83,17 @@ test("guesses sent in parallel are counted before any is checked", async () => {
   assert.equal(codes.filter((x) => x === "UNAUTHENTICATED").length, CONFIG.freeFailuresPerUser + 1);
   assert.equal(codes.filter((x) => x === "TOO_MANY_ATTEMPTS").length, 10 - CONFIG.freeFailuresPerUser - 1);
   c.close();
+});
+
+test("parallel logins with the right password all succeed, for one user id and from one address", async () => {
+  quiet();
+  await t.user("busy", "DataOwner", "g");
+  const clients = Array.from({ length: CONFIG.freeFailuresPerAddress + 4 }, () => t.client());
+  try {
+    await Promise.all(clients.map((c) => c.login("busy", USER_PASSWORD)));
+  } finally {
+    clients.forEach((c) => c.close());
+  }
 });
 
 test("one address spraying many user ids is slowed too, and refusals are audited", async () => {
@@ -101,17 +112,22 @@ test("one address spraying many user ids is slowed too, and refusals are audited
   c.close();
 });
 
-test("records are bounded and quiet ones are forgotten", () => {
+test("records are bounded and quiet ones are forgotten", async () => {
   const now = new FakeClock();
   const throttle = new LoginThrottle({ ...CONFIG, maxTracked: 4, freeFailuresPerUser: 0 }, now);
-  const source = (id: string) => ({ userId: id, address: undefined });
-  throttle.begin(source("a"));
-  assert.throws(() => throttle.begin(source("a")), { code: "TOO_MANY_ATTEMPTS" });
+  const wrong = (id: string) => throttle.attempt({ userId: id, address: undefined }, async () => false);
+  let verified = 0;
+  const right = (id: string) =>
+    throttle.attempt({ userId: id, address: undefined }, async () => (verified++, true));
+  assert.equal(await wrong("a"), false);
+  await assert.rejects(right("a"), { code: "TOO_MANY_ATTEMPTS" });
+  assert.equal(verified, 0, "a refused attempt never reaches the password check");
   // Four other ids push "a" out of the bounded record set: it may try again.
-  for (const id of ["b", "c", "d", "e"]) throttle.begin(source(id));
-  throttle.begin(source("a"));
+  for (const id of ["b", "c", "d", "e"]) await wrong(id);
+  assert.equal(await wrong("a"), false);
   // After the longest delay of quiet, a record is forgotten.
-  assert.throws(() => throttle.begin(source("a")), { code: "TOO_MANY_ATTEMPTS" });
+  await assert.rejects(right("a"), { code: "TOO_MANY_ATTEMPTS" });
   now.advance(CONFIG.maxDelayMs + 1);
-  throttle.begin(source("a"));
+  assert.equal(await right("a"), true);
+  assert.equal(verified, 1);
 });

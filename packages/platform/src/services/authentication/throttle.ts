@@ -1,8 +1,9 @@
 // Slows password guessing: after a few failed logins for one user id, or many from one client address,
 // further attempts are refused for a delay that doubles with each failure (capped), without checking the
-// password, so a refused attempt costs no password hashing either. A success clears the user id's record
-// (not the address's: an attacker's own account must not reset its address). Records of quiet keys are
-// forgotten after the longest delay, and the number kept is bounded. In memory: a restart forgets them.
+// password, so a refused attempt costs no password hashing either. Attempts for one user id are checked
+// one at a time. A success clears the user id's record (not the address's: an attacker's own account
+// must not reset its address). Records of quiet keys are forgotten after the longest delay, and the
+// number kept is bounded. In memory: a restart forgets them.
 import type { Clock } from "../../clock.js";
 import { PlatformError } from "../../errors.js";
 
@@ -39,6 +40,8 @@ export interface LoginSource {
 
 export class LoginThrottle {
   private readonly records = new Map<string, Record>();
+  /** The last attempt queued per user id: attempts for one id are checked one at a time. */
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly config: LoginThrottleConfig,
@@ -46,11 +49,25 @@ export class LoginThrottle {
   ) {}
 
   /**
-   * Called before the password is checked: refuses the attempt if its user id or address is waiting out
-   * a delay, and otherwise counts it as failed until `succeeded` says otherwise, so that guesses sent in
-   * parallel cannot all pass before the first failure is counted.
+   * Runs one login attempt: `verify` checks the password. Attempts for one user id run one after the
+   * other, each counted before the next starts, so guesses sent in parallel gain nothing (and parallel
+   * logins with the right password all succeed). Refuses with TOO_MANY_ATTEMPTS, without calling
+   * `verify`, while the user id or the address waits out a delay.
    */
-  begin(source: LoginSource): void {
+  async attempt(source: LoginSource, verify: () => Promise<boolean>): Promise<boolean> {
+    const userKey = `u:${source.userId}`;
+    const previous = this.queues.get(userKey) ?? Promise.resolve();
+    const turn = previous.then(() => this.check(source, verify));
+    const tail = turn.catch(() => undefined);
+    this.queues.set(userKey, tail);
+    try {
+      return await turn;
+    } finally {
+      if (this.queues.get(userKey) === tail) this.queues.delete(userKey);
+    }
+  }
+
+  private async check(source: LoginSource, verify: () => Promise<boolean>): Promise<boolean> {
     const now = this.clock.now();
     let until = 0;
     for (const key of this.keys(source)) until = Math.max(until, this.current(key, now)?.blockedUntil ?? 0);
@@ -59,6 +76,14 @@ export class LoginThrottle {
         "TOO_MANY_ATTEMPTS",
         `too many failed logins; retry in ${Math.ceil((until - now) / 1000)} s`,
       );
+    const ok = await verify();
+    if (ok) this.records.delete(`u:${source.userId}`);
+    else this.failed(source);
+    return ok;
+  }
+
+  private failed(source: LoginSource): void {
+    const now = this.clock.now();
     for (const key of this.keys(source)) {
       const record = this.current(key, now) ?? { failures: 0, lastFailureAt: now, blockedUntil: 0 };
       record.failures++;
@@ -75,17 +100,6 @@ export class LoginThrottle {
       if (this.records.size <= this.config.maxTracked) break;
       this.records.delete(oldest);
     }
-  }
-
-  /** The attempt begun for `source` succeeded: clear the user id's record, take back the address's count. */
-  succeeded(source: LoginSource): void {
-    this.records.delete(`u:${source.userId}`);
-    if (source.address === undefined) return;
-    const key = `a:${source.address}`;
-    const record = this.records.get(key);
-    if (!record) return;
-    record.failures = Math.max(0, record.failures - 1);
-    if (record.failures <= this.free(key)) record.blockedUntil = 0;
   }
 
   private free(key: string): number {
