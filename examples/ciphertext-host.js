@@ -28,8 +28,6 @@ export async function startCiphertextHost() {
   const { port } = server.address();
   return {
     urlOf: (name) => `http://127.0.0.1:${port}/${encodeURIComponent(name)}`,
-    put: (name, bytes) => writeFile(join(dir, name), bytes),
-    get: (name) => readFile(join(dir, name)),
     async close() {
       await new Promise((resolve) => server.close(resolve));
       await rm(dir, { recursive: true, force: true });

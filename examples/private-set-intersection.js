@@ -4,7 +4,6 @@
 //   MESATEE_ADMIN_PASSWORD=... node examples/private-set-intersection.js      (against `npm start`)
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import { encryptBuffer, decryptBuffer, generateFileCrypto } from "@mesatee/crypto";
 import { startCiphertextHost } from "./ciphertext-host.js";
 import { connect, newUser, runIfMain } from "./platform.js";
 
@@ -16,35 +15,6 @@ function hashed(items) {
   return items
     .map((item) => ({ item, hash: createHash("sha256").update(item).digest("hex") }))
     .sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
-}
-
-/** A data owner's side: encrypt locally, put the ciphertext on the host, register it with its tag. */
-async function shareInput(owner, host, name, lines) {
-  const crypto = generateFileCrypto("aes-gcm-128");
-  const { ciphertext, tag } = await encryptBuffer(crypto, Buffer.from(`${lines.join("\n")}\n`));
-  await host.put(name, ciphertext);
-  const { dataId } = await owner.frontend.registerInputFile({
-    url: host.urlOf(name),
-    cmac: tag,
-    cryptoInfo: crypto,
-  });
-  return dataId;
-}
-
-/** Where the owner wants its result: a URL and a key only it (and the attested platform) knows. */
-async function expectOutput(owner, host, name) {
-  const crypto = generateFileCrypto("aes-gcm-128");
-  const { dataId } = await owner.frontend.registerOutputFile({ url: host.urlOf(name), cryptoInfo: crypto });
-  return { dataId, crypto, name };
-}
-
-/** Fetches the output and decrypts it, checking it is exactly what the platform reported. */
-async function readOutput(owner, host, output) {
-  const { cmac } = await owner.frontend.getOutputFile({ dataId: output.dataId });
-  const { plaintext } = await decryptBuffer(output.crypto, await host.get(output.name), {
-    expectedTag: cmac,
-  });
-  return Buffer.from(plaintext).toString("utf8");
 }
 
 export async function privateSetIntersection(platform) {
@@ -70,20 +40,19 @@ export async function privateSetIntersection(platform) {
     // owners' job, on their side.
     const aliceHashes = hashed(ALICE);
     const bobHashes = hashed(BOB);
-    const aliceInput = await shareInput(
-      alice,
-      host,
-      "alice.enc",
-      aliceHashes.map((h) => h.hash),
-    );
-    const bobInput = await shareInput(
-      bob,
-      host,
-      "bob.enc",
-      bobHashes.map((h) => h.hash),
-    );
-    const aliceOutput = await expectOutput(alice, host, "alice-result.enc");
-    const bobOutput = await expectOutput(bob, host, "bob-result.enc");
+    // Each owner encrypts its list on its side under a fresh key; only ciphertext reaches the host.
+    const lines = (hashes) => `${hashes.map((h) => h.hash).join("\n")}\n`;
+    const aliceInput = await alice.files.uploadInput({
+      plaintext: lines(aliceHashes),
+      uploadUrl: host.urlOf("alice.enc"),
+    });
+    const bobInput = await bob.files.uploadInput({
+      plaintext: lines(bobHashes),
+      uploadUrl: host.urlOf("bob.enc"),
+    });
+    // Where each wants its result, under a key only it (and the attested platform) knows.
+    const aliceOutput = await alice.files.registerOutput({ url: host.urlOf("alice-result.enc") });
+    const bobOutput = await bob.files.registerOutput({ url: host.urlOf("bob-result.enc") });
 
     const { taskId } = await alice.frontend.createTask({
       functionId,
@@ -100,12 +69,12 @@ export async function privateSetIntersection(platform) {
     });
     await alice.frontend.assignData({
       taskId,
-      inputs: [{ dataName: "input_data1", dataId: aliceInput }],
+      inputs: [{ dataName: "input_data1", dataId: aliceInput.dataId }],
       outputs: [{ dataName: "output_result1", dataId: aliceOutput.dataId }],
     });
     await bob.frontend.assignData({
       taskId,
-      inputs: [{ dataName: "input_data2", dataId: bobInput }],
+      inputs: [{ dataName: "input_data2", dataId: bobInput.dataId }],
       outputs: [{ dataName: "output_result2", dataId: bobOutput.dataId }],
     });
     // The task runs only once every owner of its data has approved it.
@@ -115,7 +84,10 @@ export async function privateSetIntersection(platform) {
     const task = await alice.waitForTask(taskId);
     if (task.result?.result.case !== "Ok") throw new Error(`the task failed: ${JSON.stringify(task.result)}`);
 
-    // Each output is one flag per line of its owner's list: 1 where the other party has it too.
+    // Each owner fetches its output and decrypts it, after checking its tag against the task's record.
+    // It is one flag per line of its owner's list: 1 where the other party has it too.
+    const readFlags = async (owner, output) =>
+      Buffer.from(await owner.files.downloadOutput(output)).toString("utf8");
     const common = (list, flags) =>
       list
         .filter((_, i) => flags[i] === "1")
@@ -123,8 +95,8 @@ export async function privateSetIntersection(platform) {
         .sort();
     return {
       summary: Buffer.from(task.result.result.value.returnValue).toString("utf8"),
-      alice: common(aliceHashes, await readOutput(alice, host, aliceOutput)),
-      bob: common(bobHashes, await readOutput(bob, host, bobOutput)),
+      alice: common(aliceHashes, await readFlags(alice, aliceOutput)),
+      bob: common(bobHashes, await readFlags(bob, bobOutput)),
     };
   } finally {
     clients.forEach((c) => c.close());

@@ -3,7 +3,6 @@
 // the code in a sandbox with no network and no host file system.
 //   MESATEE_ADMIN_PASSWORD=... node examples/python-function.js      (against `npm start`)
 import { Buffer } from "node:buffer";
-import { decryptBuffer, encryptBuffer, generateFileCrypto } from "@mesatee/crypto";
 import { startCiphertextHost } from "./ciphertext-host.js";
 import { connect, newUser, runIfMain } from "./platform.js";
 
@@ -48,19 +47,13 @@ export async function pythonFunction(platform) {
       outputs: [{ name: "counts" }],
     });
 
-    const inCrypto = generateFileCrypto("aes-gcm-256");
-    const { ciphertext, tag } = await encryptBuffer(inCrypto, Buffer.from(TEXT));
-    await host.put("text.enc", ciphertext);
-    const input = await owner.frontend.registerInputFile({
-      url: host.urlOf("text.enc"),
-      cmac: tag,
-      cryptoInfo: inCrypto,
+    // The data owner encrypts its text on its side; the key goes only to the attested platform.
+    const input = await owner.files.uploadInput({
+      plaintext: TEXT,
+      uploadUrl: host.urlOf("text.enc"),
+      schema: "aes-gcm-256",
     });
-    const outCrypto = generateFileCrypto("aes-gcm-256");
-    const output = await owner.frontend.registerOutputFile({
-      url: host.urlOf("counts.enc"),
-      cryptoInfo: outCrypto,
-    });
+    const output = await owner.files.registerOutput({ url: host.urlOf("counts.enc"), schema: "aes-gcm-256" });
 
     const { taskId } = await owner.frontend.createTask({
       functionId,
@@ -77,13 +70,9 @@ export async function pythonFunction(platform) {
     await owner.frontend.invokeTask({ taskId });
     const task = await owner.waitForTask(taskId);
     if (task.result?.result.case !== "Ok") throw new Error(`the task failed: ${JSON.stringify(task.result)}`);
-    const outputs = task.result.result.value;
-    const { plaintext } = await decryptBuffer(outCrypto, await host.get("counts.enc"), {
-      expectedTag: outputs.tagsMap.counts,
-    });
     return {
-      summary: Buffer.from(outputs.returnValue).toString("utf8"),
-      counts: Buffer.from(plaintext).toString("utf8"),
+      summary: Buffer.from(task.result.result.value.returnValue).toString("utf8"),
+      counts: Buffer.from(await owner.files.downloadOutput(output)).toString("utf8"),
     };
   } finally {
     clients.forEach((c) => c.close());

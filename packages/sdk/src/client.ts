@@ -12,6 +12,7 @@ import { authentication, common, frontend, functions } from "@mesatee/protocol";
 
 const FINAL = new Set([common.TaskStatus.Finished, common.TaskStatus.Failed, common.TaskStatus.Canceled]);
 import { MesateeError } from "./errors.js";
+import { FileHelpers } from "./files.js";
 
 export type AuthenticationClient = Client<typeof authentication.TeaclaveAuthenticationApi>;
 export type FrontendClient = Client<typeof frontend.TeaclaveFrontend>;
@@ -48,6 +49,8 @@ export class MesateeClient {
   readonly authentication: AuthenticationClient;
   readonly frontend: FrontendClient;
   readonly functions: FunctionsClient;
+  /** Client-side encryption: upload inputs, register outputs under fresh keys, download outputs. */
+  readonly files: FileHelpers;
   private credential: Credential | undefined;
   private readonly sessions: Http2SessionManager[] = [];
   private readonly peers = new Map<"authentication" | "frontend", () => RaTlsPeer | undefined>();
@@ -69,6 +72,7 @@ export class MesateeClient {
     const frontendTransport = this.transport(options.frontendUrl, credentials, "frontend");
     this.frontend = typedErrors(createClient(frontend.TeaclaveFrontend, frontendTransport));
     this.functions = typedErrors(createClient(functions.MesateeFunctions, frontendTransport));
+    this.files = new FileHelpers(() => this.frontend);
   }
 
   get userId(): string | undefined {

@@ -8,5 +8,12 @@ export {
   type FunctionsClient,
 } from "./client.js";
 export { MesateeError, ERROR_CODE_HEADER } from "./errors.js";
+export {
+  FileHelpers,
+  MAX_FILE_BYTES,
+  type DownloadOutputOptions,
+  type OwnedFile,
+  type UploadInputOptions,
+} from "./files.js";
 export { authentication, frontend, common, functions } from "@mesatee/protocol";
 export { loadSignedPolicyDir, type Policy, type RaTlsPeer } from "@mesatee/attestation";
