@@ -7,6 +7,7 @@ packages=(
   python3-numpy python3-sklearn python3-xgboost python3-skimage python3-pil
   python3-openssl python3-toml openssl
   clang lld
+  postgresql
 )
 missing=()
 for p in "${packages[@]}"; do

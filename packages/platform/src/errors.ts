@@ -10,6 +10,7 @@ export type PlatformErrorCode =
   | "QUOTA_EXCEEDED" // a function's usage quota is used up
   | "LIMIT_EXCEEDED" // a size or count limit
   | "TOO_MANY_ATTEMPTS" // failed logins for this user id or from this address: wait, then retry
+  | "UNAVAILABLE" // the database cannot be reached or keeps conflicting: retry later
   | "INTERNAL";
 
 export class PlatformError extends Error {

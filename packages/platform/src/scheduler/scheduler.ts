@@ -187,8 +187,9 @@ export class Scheduler implements SchedulerApi {
 
   /** Takes back tasks whose workers stopped heartbeating: retried, or Failed after maxAttempts. */
   async reap(): Promise<void> {
-    let requeued = false;
-    await this.store.transaction(async (tx) => {
+    // Decided per attempt: a transaction may run again, and only the committed attempt counts.
+    const requeued = await this.store.transaction(async (tx) => {
+      let released = false;
       const now = this.clock.now();
       for (const entry of await tx.expiredLeases(now)) {
         const task = await tx.get("task", entry.taskId);
@@ -199,9 +200,10 @@ export class Scheduler implements SchedulerApi {
         } else {
           await tx.releaseLease(entry.taskId);
           if (task.status === "Running") await tx.update("task", task.id, transition(task, "requeue", now));
-          requeued = true;
+          released = true;
         }
       }
+      return released;
     });
     if (requeued) this.notifyStaged();
   }

@@ -17,6 +17,7 @@ const FRONTEND_STATUS: Readonly<Record<PlatformErrorCode, Code>> = {
   QUOTA_EXCEEDED: Code.Unknown,
   LIMIT_EXCEEDED: Code.ResourceExhausted,
   TOO_MANY_ATTEMPTS: Code.ResourceExhausted,
+  UNAVAILABLE: Code.Unavailable,
   INTERNAL: Code.Internal,
 };
 
@@ -29,9 +30,10 @@ export function toConnectError(error: unknown, service: ServiceKind): ConnectErr
     // Never leak internals of unexpected failures to clients.
     return withCode(new ConnectError("internal error", Code.Internal), "INTERNAL");
   }
-  // Teaclave's authentication service answers every failure with UNAUTHENTICATED.
+  // Teaclave's authentication service answers every failure with UNAUTHENTICATED; service failures
+  // keep their own status so clients can tell them from a bad password.
   const code =
-    service === "authentication" && error.code !== "INTERNAL"
+    service === "authentication" && error.code !== "INTERNAL" && error.code !== "UNAVAILABLE"
       ? Code.Unauthenticated
       : FRONTEND_STATUS[error.code];
   return withCode(new ConnectError(error.message, code), error.code);

@@ -11,3 +11,10 @@ export type {
 export { openSqliteBackend } from "./sqlite.js";
 export { createSealer, deriveKey, type Sealer } from "./sealer.js";
 export { verifyAuditChain } from "./audit-hash.js";
+export {
+  openPostgresBackend,
+  redactDatabaseUrl,
+  POSTGRES_DEFAULTS,
+  type PostgresOptions,
+} from "./postgres.js";
+export { openBackend, isDatabaseUrl, type BackendSettings } from "./open.js";

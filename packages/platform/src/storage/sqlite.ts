@@ -126,7 +126,7 @@ export function openSqliteBackend(path: string): StorageBackend {
       "UPDATE task_queue SET lease_expires_at = ? WHERE task_id = ? AND lease_owner = ? AND lease_expires_at >= ?",
     ),
     expired: db.prepare(
-      "SELECT * FROM task_queue WHERE lease_owner IS NOT NULL AND lease_expires_at < ? ORDER BY enqueued_at",
+      "SELECT * FROM task_queue WHERE lease_owner IS NOT NULL AND lease_expires_at < ? ORDER BY enqueued_at, task_id",
     ),
     release: db.prepare(
       "UPDATE task_queue SET lease_owner = NULL, lease_expires_at = NULL WHERE task_id = ?",

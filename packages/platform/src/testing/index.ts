@@ -2,3 +2,4 @@
 export * from "./harness.js";
 export * from "./file-server.js";
 export * from "./journey.js";
+export * from "./postgres.js";
