@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { defaultConfig } from "./config.js";
-import { loadServiceConfig, withLimits } from "./config-file.js";
+import { databaseSettings, loadServiceConfig, withLimits } from "./config-file.js";
 import { DEFAULT_TASK_LIMITS } from "./execution/limits.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mesatee-config-"));
@@ -71,4 +71,35 @@ test("bad limits are refused with the field and the reason", () => {
   refused(`task_timeout_ms = 1.5`, /limits\.task_timeout_ms/);
   refused(`token_ttl_seconds = "1h"`, /limits\.token_ttl_seconds/);
   refused(`tasks_timeout_ms = 1000`, /limits: Unrecognized key.*tasks_timeout_ms/);
+});
+
+test("database_url selects PostgreSQL with the [database] settings; a bad one is refused without echoing it", () => {
+  const file = load(`data_dir = "/d"
+database_url = "postgresql:///mesatee?host=/run/postgresql"
+[database]
+pool_size = 4
+statement_timeout_ms = 5000
+`);
+  assert.deepEqual(databaseSettings(file), {
+    databaseUrl: "postgresql:///mesatee?host=/run/postgresql",
+    database: { poolSize: 4, statementTimeoutMs: 5000 },
+  });
+  assert.deepEqual(databaseSettings(load(`data_dir = "/d"`)), {}, "no database_url: SQLite");
+  assert.equal(
+    load(`data_dir = "/d"\ndatabase_url = "postgres://u:pw@db.internal:5432/mesatee"`).database_url,
+    "postgres://u:pw@db.internal:5432/mesatee",
+  );
+  for (const bad of ["mysql://u:hunter2@db/x", "postgres://u:hunter2@db", "hunter2", ""])
+    assert.throws(
+      () => load(`data_dir = "/d"\ndatabase_url = "${bad}"`),
+      (e: Error & { code?: string }) => {
+        assert.equal(e.code, "INVALID_ARGUMENT");
+        assert.match(e.message, /database_url/);
+        assert.doesNotMatch(e.message, /hunter2/);
+        return true;
+      },
+    );
+  assert.throws(() => load(`data_dir = "/d"\ndatabase_url = "postgres://db/x"\n[database]\npool_size = 0`), {
+    code: "INVALID_ARGUMENT",
+  });
 });

@@ -8,6 +8,8 @@ import { z } from "zod";
 import { defaultConfig, type PlatformConfig } from "./config.js";
 import { PlatformError } from "./errors.js";
 import { NetworkBlockList } from "./file-agent/networks.js";
+import { isDatabaseUrl } from "./storage/open.js";
+import type { PostgresOptions } from "./storage/postgres.js";
 
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, "expected HOST:PORT");
 const url = z.string().url();
@@ -35,9 +37,31 @@ const LimitsSchema = z
   })
   .strict();
 
+// The message never echoes the value: a database URL may carry a password.
+const databaseUrl = z
+  .string()
+  .refine(
+    isDatabaseUrl,
+    "expected postgres://[user[:password]@]host[:port]/database or postgresql:///database?host=/socket/dir",
+  );
+
+const DatabaseSchema = z
+  .object({
+    /** Connections each process keeps open to the database. */
+    pool_size: int(1, 1000).optional(),
+    /** Longest a single statement may run. */
+    statement_timeout_ms: int(100, 3_600_000).optional(),
+    /** Longest to wait for a connection. */
+    connect_timeout_ms: int(100, 600_000).optional(),
+  })
+  .strict();
+
 const ConfigSchema = z
   .object({
     data_dir: z.string().min(1),
+    /** PostgreSQL shared by every service; without it each service opens SQLite in data_dir. */
+    database_url: databaseUrl.optional(),
+    database: DatabaseSchema.optional(),
     attestation_dir: z.string().min(1).optional(),
     client_dir: z.string().min(1).optional(),
     limits: LimitsSchema.optional(),
@@ -57,6 +81,20 @@ const ConfigSchema = z
 
 export type ServiceConfig = z.infer<typeof ConfigSchema>;
 export type LimitsConfig = z.infer<typeof LimitsSchema>;
+
+/** The file's database settings as platform configuration (absent: SQLite in the data directory). */
+export function databaseSettings(config: ServiceConfig): {
+  databaseUrl?: string;
+  database?: PostgresOptions;
+} {
+  if (!config.database_url) return {};
+  const d = config.database ?? {};
+  const options: { -readonly [K in keyof PostgresOptions]: PostgresOptions[K] } = {};
+  if (d.pool_size !== undefined) options.poolSize = d.pool_size;
+  if (d.statement_timeout_ms !== undefined) options.statementTimeoutMs = d.statement_timeout_ms;
+  if (d.connect_timeout_ms !== undefined) options.connectTimeoutMs = d.connect_timeout_ms;
+  return { databaseUrl: config.database_url, database: options };
+}
 
 export function loadServiceConfig(path: string): ServiceConfig {
   let raw: unknown;

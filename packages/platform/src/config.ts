@@ -10,9 +10,14 @@ import { DEFAULT_WORKER_CONFIG, type WorkerConfig } from "./execution/worker.js"
 import type { IsolatePoolOptions } from "./execution/isolate.js";
 import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig } from "./scheduler/scheduler.js";
 import type { ServiceName } from "./trust/services.js";
+import type { PostgresOptions } from "./storage/postgres.js";
 
 export interface PlatformConfig {
   readonly dataDir: string;
+  /** PostgreSQL URL for the store; absent: SQLite in the data directory. Holds a secret: never log it. */
+  readonly databaseUrl?: string;
+  /** PostgreSQL pool size and timeouts (defaults in POSTGRES_DEFAULTS). */
+  readonly database?: PostgresOptions;
   readonly host: string;
   readonly authPort: number;
   readonly frontendPort: number;

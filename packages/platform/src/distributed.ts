@@ -6,7 +6,7 @@ import { raTlsPeerVerifier } from "@mesatee/attestation";
 import { frontend as frontendProto, functions as functionsProto } from "@mesatee/protocol";
 import { systemClock } from "./clock.js";
 import { defaultConfig } from "./config.js";
-import { withLimits, type ServiceConfig } from "./config-file.js";
+import { databaseSettings, withLimits, type ServiceConfig } from "./config-file.js";
 import { openDataDir } from "./data-dir.js";
 import { PlatformError } from "./errors.js";
 import { startStandaloneWorker } from "./execution/standalone.js";
@@ -24,7 +24,7 @@ import { frontendRoutes } from "./services/frontend/handlers.js";
 import { frontendProxyRoutes, type ForwardedService } from "./services/frontend/proxy.js";
 import { Gateway } from "./services/gateway/gateway.js";
 import { ManagementService } from "./services/management/service.js";
-import { createSealer, createStore, openSqliteBackend, type Store } from "./storage/index.js";
+import { createSealer, createStore, openBackend, type StorageBackend, type Store } from "./storage/index.js";
 import { INBOUND, openDeployment, type ServiceName } from "./trust/deployment.js";
 import { configDigests, executionSettingsOf } from "./trust/measured-config.js";
 import { ADMIN_ID } from "./platform.js";
@@ -48,6 +48,12 @@ export interface RunningService {
   /** URLs of the endpoints this process serves. */
   readonly urls: readonly string[];
   close(): Promise<void>;
+}
+
+/** The store's backend for a service: the file's database_url (PostgreSQL) or SQLite in the data dir. */
+export function openServiceBackend(config: ServiceConfig, sqlitePath: string): Promise<StorageBackend> {
+  const { databaseUrl, database } = databaseSettings(config);
+  return openBackend({ databaseUrl, postgres: database, sqlitePath });
 }
 
 /** Writes the deployment (keys, signed policy, client files) before its services start. */
@@ -104,8 +110,10 @@ export async function startService(
   const servers: RpcServer[] = [];
   const closers: Array<() => Promise<void> | void> = [];
   let store: Store | undefined;
-  const openStore = () =>
-    (store ??= createStore(openSqliteBackend(dir.database), createSealer(deployment.sealingKey)));
+  const openStore = (): Store => {
+    if (!store) throw new PlatformError("INTERNAL", `the ${service} service keeps no state`);
+    return store;
+  };
   const serve = async (
     address: string,
     security: EndpointSecurity,
@@ -153,6 +161,12 @@ export async function startService(
   };
 
   try {
+    // Every service but the frontend keeps state; all of them share one database.
+    if (service !== "frontend")
+      store = createStore(
+        await openServiceBackend(config, dir.database),
+        createSealer(deployment.sealingKey),
+      );
     switch (service) {
       case "authentication": {
         const s = openStore();

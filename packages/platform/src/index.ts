@@ -10,7 +10,13 @@ export {
 } from "./services/authentication/service.js";
 export { DEFAULT_MANAGEMENT_LIMITS, type ManagementLimits } from "./services/management/limits.js";
 export { FRONTEND_APIS, AUTHENTICATION_APIS, isApiAllowed, type Api } from "./access-control/index.js";
-export { verifyAuditChain } from "./storage/index.js";
+export {
+  verifyAuditChain,
+  openPostgresBackend,
+  redactDatabaseUrl,
+  POSTGRES_DEFAULTS,
+  type PostgresOptions,
+} from "./storage/index.js";
 export {
   startStandaloneWorker,
   type StandaloneWorker,
@@ -27,6 +33,12 @@ export {
   type DistributedService,
   type RunningService,
 } from "./distributed.js";
-export { loadServiceConfig, withLimits, type ServiceConfig, type LimitsConfig } from "./config-file.js";
+export {
+  loadServiceConfig,
+  withLimits,
+  databaseSettings,
+  type ServiceConfig,
+  type LimitsConfig,
+} from "./config-file.js";
 export { openServiceIdentity, SERVICES, INBOUND, type ServiceName } from "./trust/deployment.js";
 export { configDigests, executionConfigDigest, type ExecutionSettings } from "./trust/measured-config.js";

@@ -13,7 +13,7 @@ import { frontendRoutes } from "./services/frontend/handlers.js";
 import { Gateway } from "./services/gateway/gateway.js";
 import { ManagementService } from "./services/management/service.js";
 import type { TaskEvents } from "./services/management/tasks.js";
-import { createSealer, createStore, openSqliteBackend, type Store } from "./storage/index.js";
+import { createSealer, createStore, openBackend, type Store } from "./storage/index.js";
 import { Scheduler } from "./scheduler/scheduler.js";
 import { schedulerRoutes } from "./scheduler/rpc.js";
 import { ExecutionWorker } from "./execution/worker.js";
@@ -61,7 +61,14 @@ export async function startPlatform(config: PlatformConfig): Promise<Platform> {
       configDigests: configDigests(config),
     });
     const trust = deployment;
-    store = createStore(openSqliteBackend(dir.database), createSealer(deployment.sealingKey));
+    store = createStore(
+      await openBackend({
+        databaseUrl: config.databaseUrl,
+        postgres: config.database,
+        sqlitePath: dir.database,
+      }),
+      createSealer(deployment.sealingKey),
+    );
     const authentication = await AuthenticationService.open(store, config.clock, config.authentication);
     const createdAdminPassword = await authentication.ensureAdmin(ADMIN_ID, config.adminPassword);
     const audit = new AuditLog(store, config.clock);

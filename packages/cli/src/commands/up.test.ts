@@ -1,14 +1,15 @@
-// `mesatee up --config FILE`: the all-in-one platform applies the file's limits, and refuses a bad file
-// before it starts anything.
+// `mesatee up --config FILE`: the all-in-one platform applies the file's limits and database, and refuses
+// a bad file before it starts anything.
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { after, test } from "node:test";
+import { startPostgres } from "@mesatee/platform/testing";
 import { common, MesateeClient } from "@mesatee/sdk";
 
 const BIN = fileURLToPath(new URL("../../bin/mesatee.js", import.meta.url));
@@ -129,4 +130,68 @@ test("mesatee up refuses a configuration with a bad limit before starting anythi
     failed.stderr,
     /limits\.task_memory_mb \(100000\) is above limits\.max_task_memory_mb \(8192\)/,
   );
+});
+
+test("mesatee up --config with database_url keeps its state in PostgreSQL, and never prints the password", async () => {
+  const cluster = await startPostgres();
+  try {
+    const { url } = await cluster.createDatabase();
+    const withPassword = `${url}&password=never-printed-pw`;
+    const data = join(dir, "pg-data");
+    const config = join(dir, "pg.toml");
+    writeFileSync(config, `data_dir = "${data}"\ndatabase_url = "${withPassword}"\n`);
+    const args = [
+      "up",
+      "--config",
+      config,
+      "--auth-port",
+      "0",
+      "--frontend-port",
+      "0",
+      "--scheduler-port",
+      "0",
+      "--no-worker",
+    ];
+    const connect = (out: string) => {
+      const api = (name: string) => out.match(new RegExp(`${name} API\\s+(https://\\S+)`))![1]!;
+      return MesateeClient.fromClientDir({
+        authenticationUrl: api("authentication"),
+        frontendUrl: api("frontend"),
+        clientDir: join(data, "client"),
+      });
+    };
+    const first = await started(args, "Press Ctrl-C");
+    try {
+      assert.match(first.out, /store\s+postgresql:/);
+      assert.doesNotMatch(first.out, /never-printed-pw/);
+      const client = connect(first.out);
+      try {
+        await client.login("admin", "up-admin-password");
+        await client.authentication.userRegister({
+          id: "kept",
+          password: "kept-password",
+          role: "DataOwner",
+          attribute: "g",
+        });
+      } finally {
+        client.close();
+      }
+    } finally {
+      await first.stop();
+    }
+    assert.equal(existsSync(join(data, "mesatee.db")), false, "no SQLite store");
+    const second = await started(args, "Press Ctrl-C");
+    try {
+      const client = connect(second.out);
+      try {
+        await client.login("kept", "kept-password");
+      } finally {
+        client.close();
+      }
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    await cluster.stop();
+  }
 });

@@ -6,7 +6,9 @@ import {
   DEFAULT_AUTH_PORT,
   DEFAULT_FRONTEND_PORT,
   DEFAULT_SCHEDULER_PORT,
+  databaseSettings,
   loadServiceConfig,
+  redactDatabaseUrl,
   startPlatform,
   withLimits,
 } from "@mesatee/platform";
@@ -24,7 +26,7 @@ export function registerUpCommand(program: Command): void {
     .description("run the whole platform in one process (every service and an execution worker)")
     .option(
       "--config <file>",
-      "the deployment's configuration (TOML): its data_dir and [limits] apply; service sections are for `serve`",
+      "the deployment's configuration (TOML): its data_dir, database_url and [limits] apply; service sections are for `serve`",
     )
     .option(
       "--data-dir <dir>",
@@ -66,10 +68,12 @@ export function registerUpCommand(program: Command): void {
           inProcessWorker: opts.worker,
           onPeerRefused: reportRefusal,
           adminPassword: opts.adminPassword ?? process.env.MESATEE_ADMIN_PASSWORD,
+          ...(file ? databaseSettings(file) : {}),
         });
         const platform = await startPlatform(withLimits(base, file?.limits, opts.config));
         const out = process.stdout;
         out.write(`MesaTEE is running (data in ${dataDir})\n`);
+        if (base.databaseUrl) out.write(`  store               ${redactDatabaseUrl(base.databaseUrl)}\n`);
         out.write(`  authentication API  ${platform.authenticationUrl}\n`);
         out.write(`  frontend API        ${platform.frontendUrl}\n`);
         out.write(`  scheduler (workers) ${platform.schedulerUrl} (mutual RA-TLS)\n`);

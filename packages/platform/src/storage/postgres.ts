@@ -186,6 +186,8 @@ function poolConfig(connection: string | pg.PoolConfig, o: Required<PostgresOpti
     max: o.poolSize,
     connectionTimeoutMillis: o.connectTimeoutMs,
     statement_timeout: o.statementTimeoutMs,
+    // A transaction left open (a stuck caller) would hold its locks forever: the server ends it.
+    idle_in_transaction_session_timeout: o.statementTimeoutMs,
     application_name: "mesatee",
     ...base,
   };
