@@ -1,48 +1,25 @@
 import assert from "node:assert/strict";
 import { createDecipheriv, createHash, randomBytes, randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, symlink, writeFile } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { FileAgent, FileAgentError, redactUrl, type FileAgentErrorCode } from "./index.js";
 import {
+  liveMemory,
   readBody,
+  rejectsWith,
+  scratch,
   selfSignedIdentity,
   serveHttp,
   serveHttps,
-  type Handler,
-  type TestServer,
+  server,
 } from "./test-support.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-
-async function rejectsWith(promise: Promise<unknown>, code: FileAgentErrorCode): Promise<FileAgentError> {
-  const error: unknown = await promise.then(
-    () => assert.fail(`expected ${code}, but it succeeded`),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof FileAgentError, `expected a FileAgentError, got ${String(error)}`);
-  assert.equal(error.code, code, error.message);
-  return error;
-}
-
-async function scratch(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "file-agent-test-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function server(t: TestContext, handler: Handler, host?: string): Promise<TestServer> {
-  const s = await serveHttp(handler, host);
-  t.after(() => s.close());
-  return s;
-}
 
 /** Nothing at all in `dir`: no destination, no temporary file left behind. */
 async function assertEmpty(dir: string): Promise<void> {
@@ -56,14 +33,7 @@ async function sha256File(path: string): Promise<string> {
 }
 
 test("a GET streams a large body to the file without holding it in memory", async (t) => {
-  // Live memory is sampled after a full collection, so garbage does not count but buffered data does.
-  setFlagsFromString("--expose-gc");
-  const gc = runInNewContext("gc") as () => void;
-  const live = (): number => {
-    gc();
-    const usage = process.memoryUsage();
-    return usage.heapUsed + usage.arrayBuffers;
-  };
+  const live = liveMemory();
   const size = 64 * MiB;
   const chunkSize = 64 * KiB;
   const chunks = size / chunkSize;

@@ -2,42 +2,17 @@
 // the local file, and the same limits.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough, Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { FileAgent, FileAgentError, type FileAgentErrorCode } from "./index.js";
-import { readBody, serveHttp, type Handler, type TestServer } from "./test-support.js";
+import { liveMemory, readBody, rejectsWith, scratch, server } from "./test-support.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-
-async function rejectsWith(promise: Promise<unknown>, code: FileAgentErrorCode): Promise<FileAgentError> {
-  const error: unknown = await promise.then(
-    () => assert.fail(`expected ${code}, but it succeeded`),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof FileAgentError, `expected a FileAgentError, got ${String(error)}`);
-  assert.equal(error.code, code, error.message);
-  return error;
-}
-
-async function server(t: TestContext, handler: Handler): Promise<TestServer> {
-  const s = await serveHttp(handler);
-  t.after(() => s.close());
-  return s;
-}
-
-async function scratch(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "file-agent-stream-test-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** Reads `stream` to its end; its bytes, or the error it failed with. */
 async function drain(stream: Readable): Promise<Buffer> {
@@ -47,13 +22,7 @@ async function drain(stream: Readable): Promise<Buffer> {
 }
 
 test("openDownload streams a large body through a slow reader without holding it in memory", async (t) => {
-  setFlagsFromString("--expose-gc");
-  const gc = runInNewContext("gc") as () => void;
-  const live = (): number => {
-    gc();
-    const usage = process.memoryUsage();
-    return usage.heapUsed + usage.arrayBuffers;
-  };
+  const live = liveMemory();
   const size = 64 * MiB;
   const chunkSize = 64 * KiB;
   const chunk = (i: number): Buffer => Buffer.alloc(chunkSize, i % 251);

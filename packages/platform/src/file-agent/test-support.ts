@@ -1,7 +1,9 @@
 // Helpers for the file agent's tests: real servers on OS-chosen loopback ports and a self-signed
 // certificate. Not exported from index.ts.
 import "reflect-metadata";
+import assert from "node:assert/strict";
 import { webcrypto } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -10,7 +12,13 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestContext } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import * as x509 from "@peculiar/x509";
+import { FileAgentError, type FileAgentErrorCode } from "./index.js";
 
 export type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -88,4 +96,46 @@ export async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** Awaits `promise` and asserts it failed with a FileAgentError of `code`. */
+export async function rejectsWith(
+  promise: Promise<unknown>,
+  code: FileAgentErrorCode,
+): Promise<FileAgentError> {
+  const error: unknown = await promise.then(
+    () => assert.fail(`expected ${code}, but it succeeded`),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof FileAgentError, `expected a FileAgentError, got ${String(error)}`);
+  assert.equal(error.code, code, error.message);
+  return error;
+}
+
+/** An HTTP server for one test, closed after it. */
+export async function server(t: TestContext, handler: Handler, host?: string): Promise<TestServer> {
+  const s = await serveHttp(handler, host);
+  t.after(() => s.close());
+  return s;
+}
+
+/** A scratch directory for one test, removed after it. */
+export async function scratch(t: TestContext): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "file-agent-test-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * Live memory (heap plus array buffers) after a full collection, so that garbage does not count but
+ * buffered data does.
+ */
+export function liveMemory(): () => number {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  return () => {
+    gc();
+    const usage = process.memoryUsage();
+    return usage.heapUsed + usage.arrayBuffers;
+  };
 }
