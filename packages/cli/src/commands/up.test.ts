@@ -44,6 +44,30 @@ async function started(args: string[], ready: string): Promise<{ out: string; st
   return { out, stop };
 }
 
+/** `mesatee up` on ports the system chooses, with no worker of its own. */
+const upArgs = (config: string) => [
+  "up",
+  "--config",
+  config,
+  "--auth-port",
+  "0",
+  "--frontend-port",
+  "0",
+  "--scheduler-port",
+  "0",
+  "--no-worker",
+];
+
+/** A client of the platform whose start-up message is `out`. */
+function clientOf(out: string, clientDir: string): MesateeClient {
+  const api = (name: string) => out.match(new RegExp(`${name} API\\s+(https://\\S+)`))![1]!;
+  return MesateeClient.fromClientDir({
+    authenticationUrl: api("authentication"),
+    frontendUrl: api("frontend"),
+    clientDir,
+  });
+}
+
 test("mesatee up --config applies the file's limits, and its workers run them too", async () => {
   const files = join(dir, "files");
   mkdirSync(files);
@@ -52,30 +76,11 @@ test("mesatee up --config applies the file's limits, and its workers run them to
     config,
     `data_dir = "${join(dir, "data")}"\n[limits]\nfile_url_roots = ["${files}"]\nmax_message_bytes = 65536\n`,
   );
-  const up = await started(
-    [
-      "up",
-      "--config",
-      config,
-      "--auth-port",
-      "0",
-      "--frontend-port",
-      "0",
-      "--scheduler-port",
-      "0",
-      "--no-worker",
-    ],
-    "Press Ctrl-C",
-  );
+  const up = await started(upArgs(config), "Press Ctrl-C");
   let worker: { stop: () => Promise<void> } | undefined;
   try {
     const out = up.out;
-    const url = (name: string) => out.match(new RegExp(`${name} API\\s+(https://\\S+)`))![1]!;
-    const client = MesateeClient.fromClientDir({
-      authenticationUrl: url("authentication"),
-      frontendUrl: url("frontend"),
-      clientDir: join(dir, "data", "client"),
-    });
+    const client = clientOf(out, join(dir, "data", "client"));
     try {
       await client.login("admin", "up-admin-password");
       const cryptoInfo = { schema: "aes-gcm-128", key: new Uint8Array(16), iv: new Uint8Array(12) };
@@ -140,26 +145,8 @@ test("mesatee up --config with database_url keeps its state in PostgreSQL, and n
     const data = join(dir, "pg-data");
     const config = join(dir, "pg.toml");
     writeFileSync(config, `data_dir = "${data}"\ndatabase_url = "${withPassword}"\n`);
-    const args = [
-      "up",
-      "--config",
-      config,
-      "--auth-port",
-      "0",
-      "--frontend-port",
-      "0",
-      "--scheduler-port",
-      "0",
-      "--no-worker",
-    ];
-    const connect = (out: string) => {
-      const api = (name: string) => out.match(new RegExp(`${name} API\\s+(https://\\S+)`))![1]!;
-      return MesateeClient.fromClientDir({
-        authenticationUrl: api("authentication"),
-        frontendUrl: api("frontend"),
-        clientDir: join(data, "client"),
-      });
-    };
+    const args = upArgs(config);
+    const connect = (out: string) => clientOf(out, join(data, "client"));
     const first = await started(args, "Press Ctrl-C");
     try {
       assert.match(first.out, /store\s+postgresql:/);
