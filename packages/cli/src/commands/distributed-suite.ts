@@ -126,6 +126,13 @@ ${databaseUrl ? `database_url = "${databaseUrl}"\n` : ""}
   });
 
   const clientDir = () => join(dir, "data", "client");
+  /** A client of the deployment's public endpoints, verifying them with its client directory. */
+  const newClient = () =>
+    MesateeClient.fromClientDir({
+      authenticationUrl: `https://127.0.0.1:${ports.auth}`,
+      frontendUrl: `https://127.0.0.1:${ports.frontend}`,
+      clientDir: clientDir(),
+    });
 
   /** The next line a service writes about a refused caller (its operator's view of a refusal). */
   function refusalReported(service: string): Promise<string> {
@@ -163,11 +170,7 @@ ${databaseUrl ? `database_url = "${databaseUrl}"\n` : ""}
   }
 
   void test("a task runs end to end across five attested processes", async () => {
-    const client = MesateeClient.fromClientDir({
-      authenticationUrl: `https://127.0.0.1:${ports.auth}`,
-      frontendUrl: `https://127.0.0.1:${ports.frontend}`,
-      clientDir: clientDir(),
-    });
+    const client = newClient();
     try {
       await client.login("admin", ADMIN_PASSWORD);
       // The configuration's limits reach the management process...
@@ -207,11 +210,7 @@ ${databaseUrl ? `database_url = "${databaseUrl}"\n` : ""}
       // State lives where the configuration says: one PostgreSQL database, or SQLite in the data dir.
       assert.equal(existsSync(join(dir, "data", "mesatee.db")), !options.postgres);
       // Refusals at the frontend are audited in the shared log.
-      const other = MesateeClient.fromClientDir({
-        authenticationUrl: `https://127.0.0.1:${ports.auth}`,
-        frontendUrl: `https://127.0.0.1:${ports.frontend}`,
-        clientDir: clientDir(),
-      });
+      const other = newClient();
       other.setCredential({ id: "admin", token: "forged" });
       await assert.rejects(other.frontend.getTask({ taskId }), { code: "UNAUTHENTICATED" });
       other.close();
@@ -266,11 +265,7 @@ ${databaseUrl ? `database_url = "${databaseUrl}"\n` : ""}
   });
 
   void test("the callers internal endpoints refused are in the audit log", async () => {
-    const client = MesateeClient.fromClientDir({
-      authenticationUrl: `https://127.0.0.1:${ports.auth}`,
-      frontendUrl: `https://127.0.0.1:${ports.frontend}`,
-      clientDir: clientDir(),
-    });
+    const client = newClient();
     try {
       await client.login("admin", ADMIN_PASSWORD);
       const { logs } = await client.frontend.queryAuditLogs({
