@@ -4,7 +4,10 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
 import { AuditLog } from "../services/audit/audit-log.js";
-import { verifyAuditChain } from "./audit-hash.js";
+import { keyedAuditChain, verifyAuditChain } from "./audit-hash.js";
+
+/** The audit chain the store would use, under a fixed test key. */
+const CHAIN = keyedAuditChain(Buffer.alloc(32, 7));
 import type { AuditFilter, NewAuditRecord, StorageBackend } from "./backend.js";
 import { createSealer } from "./sealer.js";
 import { createStore } from "./store.js";
@@ -113,7 +116,7 @@ export function backendConformance(b: BackendUnderTest): void {
         await tx.insert("user", "u", Buffer.from("x"));
         await tx.update("user", "kept", Buffer.from("changed"));
         await tx.enqueue("task-1", Buffer.from("p"), 1);
-        await tx.appendAudit(audit(1));
+        await tx.appendAudit(audit(1), CHAIN);
         throw new Error("boom");
       }),
       /boom/,
@@ -204,7 +207,7 @@ export function backendConformance(b: BackendUnderTest): void {
 
   withBackend("the audit log: filters, words, time range, newest first, limit", async (s) => {
     await s.transaction(async (tx) => {
-      await tx.appendAudit(audit(10, { user: "alice", api: "create_task", object: "task-1" }));
+      await tx.appendAudit(audit(10, { user: "alice", api: "create_task", object: "task-1" }), CHAIN);
       await tx.appendAudit(
         audit(20, {
           user: "bob",
@@ -213,9 +216,10 @@ export function backendConformance(b: BackendUnderTest): void {
           allowed: false,
           error: "Permission Denied",
         }),
+        CHAIN,
       );
-      await tx.appendAudit(audit(30, { user: "alice", api: "get_task", object: "task-2" }));
-      await tx.appendAudit(audit(40, { user: "Carol", api: "login", object: "", error: "" }));
+      await tx.appendAudit(audit(30, { user: "alice", api: "get_task", object: "task-2" }), CHAIN);
+      await tx.appendAudit(audit(40, { user: "Carol", api: "login", object: "", error: "" }), CHAIN);
     });
     const seqs = async (filter: AuditFilter, limit = 100) =>
       (await s.transaction((tx) => tx.queryAudit(filter, limit))).map((r) => r.seq);
@@ -252,19 +256,19 @@ export function backendConformance(b: BackendUnderTest): void {
 
   withBackend("editing or deleting an audit record breaks the chain", async (s, db) => {
     const appended = [];
-    for (let i = 0; i < 5; i++) appended.push(await s.transaction((tx) => tx.appendAudit(audit(i))));
+    for (let i = 0; i < 5; i++) appended.push(await s.transaction((tx) => tx.appendAudit(audit(i), CHAIN)));
     const chain = await s.transaction((tx) => tx.auditChain());
     assert.deepEqual(
       chain.map((r) => [r.seq, r.hash]),
       appended.map((r) => [r.seq, r.hash]),
     );
-    assert.equal(verifyAuditChain(chain), null);
+    assert.equal(verifyAuditChain(chain, CHAIN), null);
     await db.setAuditAllowed(3, false);
-    assert.equal(verifyAuditChain(await s.transaction((tx) => tx.auditChain())), 3);
+    assert.equal(verifyAuditChain(await s.transaction((tx) => tx.auditChain()), CHAIN), 3);
     await db.setAuditAllowed(3, true);
-    assert.equal(verifyAuditChain(await s.transaction((tx) => tx.auditChain())), null);
+    assert.equal(verifyAuditChain(await s.transaction((tx) => tx.auditChain()), CHAIN), null);
     await db.deleteAudit(2);
-    assert.equal(verifyAuditChain(await s.transaction((tx) => tx.auditChain())), 3);
+    assert.equal(verifyAuditChain(await s.transaction((tx) => tx.auditChain()), CHAIN), 3);
   });
 
   withBackend("concurrent audit events are committed as one unbroken chain", async (s) => {
@@ -307,7 +311,7 @@ export function backendConformance(b: BackendUnderTest): void {
     await s.transaction(async (tx) => {
       await tx.insert("user", "alice", Buffer.from("a"));
       await tx.enqueue("task-1", Buffer.from("p"), 1);
-      await tx.appendAudit(audit(1));
+      await tx.appendAudit(audit(1), CHAIN);
     });
     await s.close();
     const again = await db.open();
@@ -316,10 +320,10 @@ export function backendConformance(b: BackendUnderTest): void {
       assert.equal((await again.transaction((tx) => tx.queueEntry("task-1")))?.enqueuedAt, 1);
       const chain = await again.transaction((tx) => tx.auditChain());
       assert.equal(chain.length, 1);
-      assert.equal(verifyAuditChain(chain), null);
+      assert.equal(verifyAuditChain(chain, CHAIN), null);
       // The chain continues where it stopped.
-      await again.transaction((tx) => tx.appendAudit(audit(2)));
-      assert.equal(verifyAuditChain(await again.transaction((tx) => tx.auditChain())), null);
+      await again.transaction((tx) => tx.appendAudit(audit(2), CHAIN));
+      assert.equal(verifyAuditChain(await again.transaction((tx) => tx.auditChain()), CHAIN), null);
     } finally {
       await again.close();
     }

@@ -2,6 +2,8 @@
 // log. Narrow on purpose, so that SQLite (embedded) and PostgreSQL (scale-out) implement the same thing.
 // Values are opaque bytes here; sealing and typing happen in store.ts.
 
+import type { AuditChain } from "./audit-hash.js";
+
 export type DocumentKind = "user" | "input" | "output" | "function" | "function_lists" | "task" | "secret";
 
 export interface QueueEntry {
@@ -68,7 +70,8 @@ export interface BackendTransaction {
   releaseLease(taskId: string): Promise<void>;
   queueLength(): Promise<number>;
 
-  appendAudit(record: NewAuditRecord): Promise<AuditRecord>;
+  /** Appends after the current head; `chain` computes the record's MAC from the head's. */
+  appendAudit(record: NewAuditRecord, chain: AuditChain): Promise<AuditRecord>;
   queryAudit(filter: AuditFilter, limit: number): Promise<AuditRecord[]>;
   auditChain(): Promise<AuditRecord[]>;
 }

@@ -10,7 +10,7 @@ export type {
 } from "./backend.js";
 export { openSqliteBackend } from "./sqlite.js";
 export { createSealer, deriveKey, type Sealer } from "./sealer.js";
-export { verifyAuditChain } from "./audit-hash.js";
+export { keyedAuditChain, verifyAuditChain, type AuditChain } from "./audit-hash.js";
 export {
   openPostgresBackend,
   redactDatabaseUrl,

@@ -4,7 +4,10 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import pg from "pg";
 import { startPostgres } from "../testing/postgres.js";
-import { verifyAuditChain } from "./audit-hash.js";
+import { keyedAuditChain, verifyAuditChain } from "./audit-hash.js";
+
+/** The audit chain the store would use, under a fixed test key. */
+const CHAIN = keyedAuditChain(Buffer.alloc(32, 7));
 import { backendConformance } from "./backend-conformance.js";
 import type { StorageBackend } from "./backend.js";
 import { openPostgresBackend, redactDatabaseUrl } from "./postgres.js";
@@ -89,16 +92,19 @@ test("two processes appending to the audit log at once keep one unbroken chain",
     const appender = async (backend: StorageBackend, name: string) => {
       for (let i = 0; i < 25; i++)
         await backend.transaction((tx) =>
-          tx.appendAudit({
-            timeMicros: i,
-            ip: Buffer.alloc(16),
-            user: name,
-            role: "r",
-            api: "get_task",
-            object: `task-${i}`,
-            allowed: true,
-            error: "",
-          }),
+          tx.appendAudit(
+            {
+              timeMicros: i,
+              ip: Buffer.alloc(16),
+              user: name,
+              role: "r",
+              api: "get_task",
+              object: `task-${i}`,
+              allowed: true,
+              error: "",
+            },
+            CHAIN,
+          ),
         );
     };
     await Promise.all([a, b].flatMap((backend, p) => [0, 1, 2].map((w) => appender(backend, `p${p}-${w}`))));
@@ -108,7 +114,7 @@ test("two processes appending to the audit log at once keep one unbroken chain",
       chain.map((r) => r.seq),
       Array.from({ length: 150 }, (_, i) => i + 1),
     );
-    assert.equal(verifyAuditChain(chain), null);
+    assert.equal(verifyAuditChain(chain, CHAIN), null);
   });
 });
 
@@ -160,16 +166,19 @@ test("committed data survives a restart of the database server", async () => {
   await first.transaction(async (tx) => {
     await tx.insert("user", "alice", Buffer.from("a"));
     await tx.enqueue("task-1", Buffer.from("p"), 5);
-    await tx.appendAudit({
-      timeMicros: 1,
-      ip: Buffer.alloc(16),
-      user: "alice",
-      role: "r",
-      api: "login",
-      object: "",
-      allowed: true,
-      error: "",
-    });
+    await tx.appendAudit(
+      {
+        timeMicros: 1,
+        ip: Buffer.alloc(16),
+        user: "alice",
+        role: "r",
+        api: "login",
+        object: "",
+        allowed: true,
+        error: "",
+      },
+      CHAIN,
+    );
   });
   await first.close();
   await cluster.restart();
@@ -177,7 +186,7 @@ test("committed data survives a restart of the database server", async () => {
   try {
     assert.deepEqual(await second.transaction((tx) => tx.get("user", "alice")), Buffer.from("a"));
     assert.equal((await second.transaction((tx) => tx.queueEntry("task-1")))?.enqueuedAt, 5);
-    assert.equal(verifyAuditChain(await second.transaction((tx) => tx.auditChain())), null);
+    assert.equal(verifyAuditChain(await second.transaction((tx) => tx.auditChain()), CHAIN), null);
   } finally {
     await second.close();
   }

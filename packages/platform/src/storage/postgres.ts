@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { PlatformError } from "../errors.js";
-import { AUDIT_GENESIS, auditHash } from "./audit-hash.js";
+import { AUDIT_GENESIS, type AuditChain } from "./audit-hash.js";
 import type {
   AuditFilter,
   AuditRecord,
@@ -301,7 +301,7 @@ function transactionOn(client: pg.PoolClient, state: AttemptState): BackendTrans
       const r = await query<{ n: string }>("SELECT COUNT(*) AS n FROM task_queue");
       return Number(r.rows[0]?.n ?? 0);
     },
-    async appendAudit(record: NewAuditRecord) {
+    async appendAudit(record: NewAuditRecord, chain: AuditChain) {
       // The primary key on seq keeps one chain: a concurrent appender that read the same head conflicts.
       const last = (
         await query<{ seq: string; hash: string }>(
@@ -309,7 +309,7 @@ function transactionOn(client: pg.PoolClient, state: AttemptState): BackendTrans
         )
       ).rows[0];
       const seq = Number(last?.seq ?? 0) + 1;
-      const hash = auditHash(last?.hash ?? AUDIT_GENESIS, seq, record);
+      const hash = chain(last?.hash ?? AUDIT_GENESIS, seq, record);
       await query(
         `INSERT INTO audit_log (seq, time_us, ip, user_id, role, api, object, allowed, error, search, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,

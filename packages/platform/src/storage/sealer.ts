@@ -10,6 +10,8 @@ const TAG = 16;
 export interface Sealer {
   seal(plaintext: Uint8Array, aad: string): Buffer;
   open(sealed: Uint8Array, aad: string): Buffer;
+  /** Another key derived from the same platform key for `purpose` (e.g. the audit chain's MAC key). */
+  subkey(purpose: string): Buffer;
 }
 
 /** Derives a purpose-bound 32-byte key from the platform key (HKDF-SHA256). */
@@ -21,6 +23,10 @@ export function deriveKey(platformKey: Uint8Array, purpose: string): Buffer {
 export function createSealer(platformKey: Uint8Array, purpose = "store-v1"): Sealer {
   const key = deriveKey(platformKey, purpose);
   return {
+    subkey: (other) => {
+      if (other === purpose) throw new PlatformError("INTERNAL", "a subkey must not be the sealing key");
+      return deriveKey(platformKey, other);
+    },
     seal(plaintext, aad) {
       const nonce = randomBytes(NONCE);
       const cipher = createCipheriv("aes-256-gcm", key, nonce);

@@ -3,7 +3,7 @@
 // another transaction's statements interleave with it.
 import Database from "better-sqlite3";
 import { PlatformError } from "../errors.js";
-import { AUDIT_GENESIS, auditHash } from "./audit-hash.js";
+import { AUDIT_GENESIS, type AuditChain } from "./audit-hash.js";
 import type {
   AuditFilter,
   AuditRecord,
@@ -202,10 +202,10 @@ export function openSqliteBackend(path: string): StorageBackend {
     async queueLength() {
       return (q.queueLength.get() as { n: number }).n;
     },
-    async appendAudit(record: NewAuditRecord) {
+    async appendAudit(record: NewAuditRecord, chain: AuditChain) {
       const last = q.lastAudit.get() as { seq: number; hash: string } | undefined;
       const seq = (last?.seq ?? 0) + 1;
-      const hash = auditHash(last?.hash ?? AUDIT_GENESIS, seq, record);
+      const hash = chain(last?.hash ?? AUDIT_GENESIS, seq, record);
       q.appendAudit.run(
         seq,
         record.timeMicros,

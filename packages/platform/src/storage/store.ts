@@ -14,7 +14,15 @@ import type {
   QueueEntry,
   StorageBackend,
 } from "./backend.js";
+import { keyedAuditChain, verifyAuditChain } from "./audit-hash.js";
 import type { Sealer } from "./sealer.js";
+
+/** The sealed copy of the audit log's last record (seq and MAC), updated with every append. */
+const AUDIT_HEAD = "audit-head";
+interface AuditHead {
+  readonly seq: number;
+  readonly hash: string;
+}
 
 export interface Secret {
   readonly value: string;
@@ -58,7 +66,12 @@ export interface Transaction {
 
   appendAudit(record: NewAuditRecord): Promise<AuditRecord>;
   queryAudit(filter: AuditFilter, limit: number): Promise<AuditRecord[]>;
-  auditChain(): Promise<AuditRecord[]>;
+  /**
+   * Checks the audit log: every record's MAC, and that its last record is the head the store sealed
+   * when it appended it (so records cut off the end are noticed). Returns the seq of the first record
+   * that is wrong or missing, or null when the log is intact.
+   */
+  verifyAudit(): Promise<number | null>;
 }
 
 export interface Store {
@@ -77,6 +90,7 @@ export function createStore(backend: StorageBackend, sealer: Sealer): Store {
     }
   };
   const docAad = (kind: string, id: string) => `doc:${kind}:${id}`;
+  const chain = keyedAuditChain(sealer.subkey("audit-chain-v1"));
   const queueAad = (taskId: string) => `queue:${taskId}`;
 
   const wrap = (b: BackendTransaction): Transaction => ({
@@ -102,9 +116,27 @@ export function createStore(backend: StorageBackend, sealer: Sealer): Store {
     expiredLeases: (now) => b.expiredLeases(now),
     releaseLease: (taskId) => b.releaseLease(taskId),
     queueLength: () => b.queueLength(),
-    appendAudit: (record) => b.appendAudit(record),
+    async appendAudit(record) {
+      const appended = await b.appendAudit(record, chain);
+      const head = seal(docAad("secret", AUDIT_HEAD), {
+        value: JSON.stringify({ seq: appended.seq, hash: appended.hash }),
+      });
+      if (await b.get("secret", AUDIT_HEAD)) await b.update("secret", AUDIT_HEAD, head);
+      else await b.insert("secret", AUDIT_HEAD, head);
+      return appended;
+    },
     queryAudit: (filter, limit) => b.queryAudit(filter, limit),
-    auditChain: () => b.auditChain(),
+    async verifyAudit() {
+      const records = await b.auditChain();
+      const broken = verifyAuditChain(records, chain);
+      if (broken !== null) return broken;
+      const raw = await b.get("secret", AUDIT_HEAD);
+      const head = raw && (JSON.parse(open<Secret>(docAad("secret", AUDIT_HEAD), raw).value) as AuditHead);
+      const last = records.at(-1);
+      if (!head) return last ? records[0]!.seq : null;
+      if (last?.seq !== head.seq || last.hash !== head.hash) return (last?.seq ?? 0) + 1;
+      return null;
+    },
   });
 
   return {

@@ -4,7 +4,6 @@ import { isIPv4, isIPv6 } from "node:net";
 import type { Clock } from "../../clock.js";
 import { invalidArgument } from "../../errors.js";
 import type { AuditFilter, AuditRecord, NewAuditRecord, Store } from "../../storage/index.js";
-import { verifyAuditChain } from "../../storage/index.js";
 
 export interface AuditEvent {
   readonly ip: string | undefined;
@@ -134,7 +133,7 @@ export class AuditLog {
 
   /** The seq of the first tampered record, or null when the chain is intact. */
   async verify(): Promise<number | null> {
-    return verifyAuditChain(await this.store.transaction((tx) => tx.auditChain()));
+    return this.store.transaction((tx) => tx.verifyAudit());
   }
 }
 
