@@ -4,7 +4,16 @@
 
 import type { AuditChain } from "./audit-hash.js";
 
-export type DocumentKind = "user" | "input" | "output" | "function" | "function_lists" | "task" | "secret";
+export type DocumentKind =
+  | "user"
+  | "input"
+  | "output"
+  | "function"
+  | "function_lists"
+  | "task"
+  | "secret"
+  /** The sealed head of the audit log (its last record's seq and MAC). */
+  | "audit_head";
 
 export interface QueueEntry {
   readonly taskId: string;

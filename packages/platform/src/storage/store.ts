@@ -17,9 +17,10 @@ import type {
 import { keyedAuditChain, verifyAuditChain } from "./audit-hash.js";
 import type { Sealer } from "./sealer.js";
 
-/** The sealed copy of the audit log's last record (seq and MAC), updated with every append. */
-const AUDIT_HEAD = "audit-head";
-interface AuditHead {
+/** The one audit_head document: the sealed copy of the audit log's last record, updated with every append. */
+const AUDIT_HEAD = "head";
+
+export interface AuditHead {
   readonly seq: number;
   readonly hash: string;
 }
@@ -40,6 +41,7 @@ export interface Documents {
   function_lists: FunctionLists;
   task: Task;
   secret: Secret;
+  audit_head: AuditHead;
 }
 
 export interface LeasedTask {
@@ -118,11 +120,9 @@ export function createStore(backend: StorageBackend, sealer: Sealer): Store {
     queueLength: () => b.queueLength(),
     async appendAudit(record) {
       const appended = await b.appendAudit(record, chain);
-      const head = seal(docAad("secret", AUDIT_HEAD), {
-        value: JSON.stringify({ seq: appended.seq, hash: appended.hash }),
-      });
-      if (await b.get("secret", AUDIT_HEAD)) await b.update("secret", AUDIT_HEAD, head);
-      else await b.insert("secret", AUDIT_HEAD, head);
+      const head = seal(docAad("audit_head", AUDIT_HEAD), { seq: appended.seq, hash: appended.hash });
+      if (await b.get("audit_head", AUDIT_HEAD)) await b.update("audit_head", AUDIT_HEAD, head);
+      else await b.insert("audit_head", AUDIT_HEAD, head);
       return appended;
     },
     queryAudit: (filter, limit) => b.queryAudit(filter, limit),
@@ -130,8 +130,8 @@ export function createStore(backend: StorageBackend, sealer: Sealer): Store {
       const records = await b.auditChain();
       const broken = verifyAuditChain(records, chain);
       if (broken !== null) return broken;
-      const raw = await b.get("secret", AUDIT_HEAD);
-      const head = raw && (JSON.parse(open<Secret>(docAad("secret", AUDIT_HEAD), raw).value) as AuditHead);
+      const raw = await b.get("audit_head", AUDIT_HEAD);
+      const head = raw && open<AuditHead>(docAad("audit_head", AUDIT_HEAD), raw);
       const last = records.at(-1);
       if (!head) return last ? records[0]!.seq : null;
       if (last?.seq !== head.seq || last.hash !== head.hash) return (last?.seq ?? 0) + 1;
