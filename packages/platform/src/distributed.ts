@@ -3,7 +3,11 @@
 // certificates. Services that keep state share the store.
 import { resolve } from "node:path";
 import { raTlsPeerVerifier } from "@mesatee/attestation";
-import { frontend as frontendProto, functions as functionsProto } from "@mesatee/protocol";
+import {
+  auditLog as auditLogProto,
+  frontend as frontendProto,
+  functions as functionsProto,
+} from "@mesatee/protocol";
 import { systemClock } from "./clock.js";
 import { defaultConfig } from "./config.js";
 import { databaseSettings, withLimits, type ServiceConfig } from "./config-file.js";
@@ -227,6 +231,12 @@ export async function startService(
           "management",
           "frontend",
         );
+        const auditChecks = await internal(
+          auditLogProto.MesateeAuditLog,
+          c.management_url,
+          "management",
+          "frontend",
+        );
         await serve(
           c.listen,
           { mode: "public", certificates: await deployment.certificates("frontend", { teaclave: true }) },
@@ -238,6 +248,10 @@ export async function startService(
             {
               desc: functionsProto.MesateeFunctions,
               management: mesatee as InternalClient<ForwardedService>,
+            },
+            {
+              desc: auditLogProto.MesateeAuditLog,
+              management: auditChecks as InternalClient<ForwardedService>,
             },
           ]),
         );

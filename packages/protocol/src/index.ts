@@ -6,3 +6,4 @@ export * as frontend from "./gen/teaclave_frontend_service_pb.js";
 export * as scheduler from "./gen/mesatee_scheduler_pb.js";
 export * as audit from "./gen/mesatee_audit_pb.js";
 export * as functions from "./gen/mesatee_functions_pb.js";
+export * as auditLog from "./gen/mesatee_audit_log_pb.js";

@@ -8,7 +8,7 @@ import {
   type Policy,
   type RaTlsPeer,
 } from "@mesatee/attestation";
-import { authentication, common, frontend, functions } from "@mesatee/protocol";
+import { auditLog, authentication, common, frontend, functions } from "@mesatee/protocol";
 
 const FINAL = new Set([common.TaskStatus.Finished, common.TaskStatus.Failed, common.TaskStatus.Canceled]);
 import { MesateeError } from "./errors.js";
@@ -18,6 +18,8 @@ export type AuthenticationClient = Client<typeof authentication.TeaclaveAuthenti
 export type FrontendClient = Client<typeof frontend.TeaclaveFrontend>;
 /** MesaTEE's additions for functions (e.g. per-function resource limits), on the frontend endpoint. */
 export type FunctionsClient = Client<typeof functions.MesateeFunctions>;
+/** MesaTEE's audit log check (PlatformAdmin), on the frontend endpoint. */
+export type AuditLogClient = Client<typeof auditLog.MesateeAuditLog>;
 
 export interface ClientOptions {
   /** e.g. https://localhost:7776 */
@@ -49,6 +51,7 @@ export class MesateeClient {
   readonly authentication: AuthenticationClient;
   readonly frontend: FrontendClient;
   readonly functions: FunctionsClient;
+  readonly auditLog: AuditLogClient;
   /** Client-side encryption: upload inputs, register outputs under fresh keys, download outputs. */
   readonly files: FileHelpers;
   private credential: Credential | undefined;
@@ -72,6 +75,7 @@ export class MesateeClient {
     const frontendTransport = this.transport(options.frontendUrl, credentials, "frontend");
     this.frontend = typedErrors(createClient(frontend.TeaclaveFrontend, frontendTransport));
     this.functions = typedErrors(createClient(functions.MesateeFunctions, frontendTransport));
+    this.auditLog = typedErrors(createClient(auditLog.MesateeAuditLog, frontendTransport));
     this.files = new FileHelpers(() => this.frontend);
   }
 

@@ -6,6 +6,7 @@ export {
   type AuthenticationClient,
   type FrontendClient,
   type FunctionsClient,
+  type AuditLogClient,
 } from "./client.js";
 export { MesateeError, ERROR_CODE_HEADER } from "./errors.js";
 export {
@@ -15,5 +16,5 @@ export {
   type OwnedFile,
   type UploadInputOptions,
 } from "./files.js";
-export { authentication, frontend, common, functions } from "@mesatee/protocol";
+export { authentication, frontend, common, functions, auditLog } from "@mesatee/protocol";
 export { loadSignedPolicyDir, type Policy, type RaTlsPeer } from "@mesatee/attestation";

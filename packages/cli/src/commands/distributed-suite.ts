@@ -281,6 +281,8 @@ ${databaseUrl ? `database_url = "${databaseUrl}"\n` : ""}
         reasons.some((r) => r.includes("SERVICE_NOT_ALLOWED")),
         reasons.join("; "),
       );
+      // The log, written by several processes, is one intact chain: management checks it for the admin.
+      assert.equal((await client.auditLog.verifyAuditLog({})).intact, true);
     } finally {
       client.close();
     }

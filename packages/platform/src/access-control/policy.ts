@@ -33,7 +33,7 @@ export const FRONTEND_APIS = [
 ] as const;
 
 /** MesaTEE's own additions to the public API (package mesatee.v1). */
-export const MESATEE_APIS = ["set_function_limits", "get_function_limits"] as const;
+export const MESATEE_APIS = ["set_function_limits", "get_function_limits", "verify_audit_log"] as const;
 
 export const AUTHENTICATION_APIS = [
   "user_register",

@@ -1,7 +1,7 @@
 // TeaclaveFrontend over Connect: every call authenticated, authorized, audited and forwarded to the
 // management service.
 import type { ConnectRouter } from "@connectrpc/connect";
-import { frontend, functions } from "@mesatee/protocol";
+import { auditLog, frontend, functions } from "@mesatee/protocol";
 import { auditMessage, type AuditLog } from "../audit/audit-log.js";
 import type { Gateway } from "../gateway/gateway.js";
 import type { ManagementService } from "../management/service.js";
@@ -13,6 +13,7 @@ const cryptoOf = (c: { schema: string; key: Uint8Array; iv: Uint8Array } | undef
 export function frontendRoutes(m: ManagementService, audit: AuditLog, gateway: Gateway) {
   return (router: ConnectRouter) => {
     mesateeRoutes(m, gateway)(router);
+    auditLogRoutes(audit, gateway)(router);
     teaclaveRoutes(m, audit, gateway)(router);
   };
 }
@@ -37,6 +38,18 @@ function mesateeRoutes(m: ManagementService, gateway: Gateway) {
         gateway.call(ctx, "get_function_limits", req.functionId, async (caller) =>
           wire(await m.functions.getLimits(caller, req.functionId)),
         ),
+    });
+}
+
+/** The audit log's own check: only the platform holds the key its chain is computed with. */
+function auditLogRoutes(audit: AuditLog, gateway: Gateway) {
+  return (router: ConnectRouter) =>
+    router.service(auditLog.MesateeAuditLog, {
+      verifyAuditLog: (_req, ctx) =>
+        gateway.call(ctx, "verify_audit_log", "", async () => {
+          const bad = await audit.verify();
+          return { intact: bad === null, firstBadSeq: BigInt(bad ?? 0) };
+        }),
     });
 }
 

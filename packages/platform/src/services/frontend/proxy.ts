@@ -3,14 +3,15 @@
 // the caller's credential to the management service over mutual RA-TLS, which checks ownership, runs it
 // and audits the outcome.
 import { ConnectError, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import type { frontend, functions } from "@mesatee/protocol";
+import type { auditLog, frontend, functions } from "@mesatee/protocol";
 import type { Api } from "../../access-control/index.js";
 import type { InternalClient } from "../../server/internal-client.js";
 import { kRemoteAddress } from "../../server/rpc-server.js";
 import { CLIENT_ADDRESS_HEADER, type Gateway } from "../gateway/gateway.js";
 
 /** The public services a frontend forwards: Teaclave's API and MesaTEE's additions. */
-export type ForwardedService = typeof frontend.TeaclaveFrontend | typeof functions.MesateeFunctions;
+export type ForwardedService =
+  typeof frontend.TeaclaveFrontend | typeof functions.MesateeFunctions | typeof auditLog.MesateeAuditLog;
 
 const snake = (method: string) =>
   method.replace(/[A-Z]/g, (c, i: number) => (i === 0 ? c.toLowerCase() : `_${c.toLowerCase()}`));
