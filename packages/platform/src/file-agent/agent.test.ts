@@ -8,13 +8,13 @@ import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { FileAgent, FileAgentError, redactUrl, type FileAgentErrorCode } from "./index.js";
 import {
-  liveMemory,
   readBody,
   rejectsWith,
   scratch,
   selfSignedIdentity,
   serveHttp,
   serveHttps,
+  serveLargeBody,
   server,
 } from "./test-support.js";
 
@@ -33,36 +33,17 @@ async function sha256File(path: string): Promise<string> {
 }
 
 test("a GET streams a large body to the file without holding it in memory", async (t) => {
-  const live = liveMemory();
   const size = 64 * MiB;
-  const chunkSize = 64 * KiB;
-  const chunks = size / chunkSize;
-  const chunk = (i: number): Buffer => Buffer.alloc(chunkSize, i % 251);
-  const expected = createHash("sha256");
-  for (let i = 0; i < chunks; i++) expected.update(chunk(i));
   const dir = await scratch(t);
-  const baseline = live();
-  let peak = 0;
-  const s = await server(t, (_request, response) => {
-    response.writeHead(200, { "content-length": size });
-    let i = 0;
-    const pump = (): void => {
-      while (i < chunks) {
-        if (i % 64 === 0) peak = Math.max(peak, live() - baseline);
-        if (!response.write(chunk(i++))) {
-          response.once("drain", pump);
-          return;
-        }
-      }
-      response.end();
-    };
-    pump();
-  });
+  const { server: s, sha256, peak } = await serveLargeBody(t, size);
   const destination = join(dir, "large.bin");
   const result = await new FileAgent().download(`${s.origin}/large.bin`, destination);
   assert.equal(result.bytes, size);
-  assert.equal(await sha256File(destination), expected.digest("hex"));
-  assert.ok(peak < 16 * MiB, `live memory grew by ${(peak / MiB).toFixed(1)} MiB during a 64 MiB download`);
+  assert.equal(await sha256File(destination), sha256);
+  assert.ok(
+    peak() < 16 * MiB,
+    `live memory grew by ${(peak() / MiB).toFixed(1)} MiB during a 64 MiB download`,
+  );
   assert.deepEqual(await readdir(dir), ["large.bin"]);
 });
 

@@ -9,7 +9,7 @@ import { pipeline } from "node:stream/promises";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { FileAgent, FileAgentError, type FileAgentErrorCode } from "./index.js";
-import { liveMemory, readBody, rejectsWith, scratch, server } from "./test-support.js";
+import { readBody, rejectsWith, scratch, serveLargeBody, server } from "./test-support.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -22,29 +22,8 @@ async function drain(stream: Readable): Promise<Buffer> {
 }
 
 test("openDownload streams a large body through a slow reader without holding it in memory", async (t) => {
-  const live = liveMemory();
   const size = 64 * MiB;
-  const chunkSize = 64 * KiB;
-  const chunk = (i: number): Buffer => Buffer.alloc(chunkSize, i % 251);
-  const expected = createHash("sha256");
-  for (let i = 0; i < size / chunkSize; i++) expected.update(chunk(i));
-  const baseline = live();
-  let peak = 0;
-  const s = await server(t, (_request, response) => {
-    response.writeHead(200, { "content-length": size });
-    let i = 0;
-    const pump = (): void => {
-      while (i < size / chunkSize) {
-        if (i % 64 === 0) peak = Math.max(peak, live() - baseline);
-        if (!response.write(chunk(i++))) {
-          response.once("drain", pump);
-          return;
-        }
-      }
-      response.end();
-    };
-    pump();
-  });
+  const { server: s, sha256, peak } = await serveLargeBody(t, size);
   const body = await new FileAgent().openDownload(`${s.origin}/large.bin`);
   const hash = createHash("sha256");
   let received = 0;
@@ -60,8 +39,11 @@ test("openDownload streams a large body through a slow reader without holding it
     }),
   );
   assert.equal(received, size);
-  assert.equal(hash.digest("hex"), expected.digest("hex"));
-  assert.ok(peak < 16 * MiB, `live memory grew by ${(peak / MiB).toFixed(1)} MiB during a 64 MiB download`);
+  assert.equal(hash.digest("hex"), sha256);
+  assert.ok(
+    peak() < 16 * MiB,
+    `live memory grew by ${(peak() / MiB).toFixed(1)} MiB during a 64 MiB download`,
+  );
 });
 
 test("openDownload refuses a non-2xx answer, too many redirects and an announced overrun before any byte", async (t) => {

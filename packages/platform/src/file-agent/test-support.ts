@@ -2,7 +2,7 @@
 // certificate. Not exported from index.ts.
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { webcrypto } from "node:crypto";
+import { createHash, webcrypto } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import {
   createServer as createHttpServer,
@@ -138,4 +138,38 @@ export function liveMemory(): () => number {
     const usage = process.memoryUsage();
     return usage.heapUsed + usage.arrayBuffers;
   };
+}
+
+/**
+ * A server answering every GET with `size` bytes (deterministic 64 KiB chunks), sampling the process's
+ * live memory as it writes: `peak()` is the most it grew above where it was when the server started.
+ */
+export async function serveLargeBody(
+  t: TestContext,
+  size: number,
+): Promise<{ server: TestServer; sha256: string; peak: () => number }> {
+  const live = liveMemory();
+  const chunkSize = 64 * 1024;
+  const chunks = Math.ceil(size / chunkSize);
+  const chunk = (i: number): Buffer => Buffer.alloc(Math.min(chunkSize, size - i * chunkSize), i % 251);
+  const expected = createHash("sha256");
+  for (let i = 0; i < chunks; i++) expected.update(chunk(i));
+  const baseline = live();
+  let peak = 0;
+  const s = await server(t, (_request, response) => {
+    response.writeHead(200, { "content-length": size });
+    let i = 0;
+    const pump = (): void => {
+      while (i < chunks) {
+        if (i % 64 === 0) peak = Math.max(peak, live() - baseline);
+        if (!response.write(chunk(i++))) {
+          response.once("drain", pump);
+          return;
+        }
+      }
+      response.end();
+    };
+    pump();
+  });
+  return { server: s, sha256: expected.digest("hex"), peak: () => peak };
 }
