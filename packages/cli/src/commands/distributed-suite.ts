@@ -19,7 +19,7 @@ import {
   openServiceIdentity,
   withLimits,
 } from "@mesatee/platform";
-import { startPostgres, type PostgresCluster } from "@mesatee/platform/testing";
+import { runEcho, startPostgres, type PostgresCluster } from "@mesatee/platform/testing";
 import { common, MesateeClient } from "@mesatee/sdk";
 
 const BIN = fileURLToPath(new URL("../../bin/mesatee.js", import.meta.url));
@@ -188,18 +188,7 @@ ${databaseUrl ? `database_url = "${databaseUrl}"\n` : ""}
         },
       );
       // ...and the worker, measured with them by `init`, is admitted by the scheduler: the task runs.
-      const { functionId } = await client.frontend.registerFunction({
-        name: "builtin-echo",
-        public: true,
-        usageQuota: -1,
-        arguments: [{ key: "message", allowOverwrite: true }],
-      });
-      const { taskId } = await client.frontend.createTask({
-        functionId,
-        functionArguments: '{"message":"across processes"}',
-      });
-      await client.frontend.invokeTask({ taskId });
-      const task = await client.waitForTask(taskId, 60_000);
+      const task = await runEcho(client, "across processes");
       assert.equal(common.TaskStatus[task.status], "Finished");
       assert.equal(
         task.result?.result.case === "Ok" && Buffer.from(task.result.result.value.returnValue).toString(),
@@ -212,7 +201,7 @@ ${databaseUrl ? `database_url = "${databaseUrl}"\n` : ""}
       // Refusals at the frontend are audited in the shared log.
       const other = newClient();
       other.setCredential({ id: "admin", token: "forged" });
-      await assert.rejects(other.frontend.getTask({ taskId }), { code: "UNAUTHENTICATED" });
+      await assert.rejects(other.frontend.getTask({ taskId: task.taskId }), { code: "UNAUTHENTICATED" });
       other.close();
       const { logs } = await client.frontend.queryAuditLogs({
         query: "api:get_task result:false",

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { after, test } from "node:test";
-import { startPostgres } from "@mesatee/platform/testing";
+import { runEcho, startPostgres } from "@mesatee/platform/testing";
 import { common, MesateeClient } from "@mesatee/sdk";
 
 const BIN = fileURLToPath(new URL("../../bin/mesatee.js", import.meta.url));
@@ -102,18 +102,7 @@ test("mesatee up --config applies the file's limits, and its workers run them to
         `${readFileSync(config, "utf8")}[execution]\nscheduler_url = "${scheduler}"\nslots = 1\n`,
       );
       worker = await started(["serve", "execution", "--config", config], "execution serving");
-      const { functionId } = await client.frontend.registerFunction({
-        name: "builtin-echo",
-        public: true,
-        usageQuota: -1,
-        arguments: [{ key: "message", allowOverwrite: true }],
-      });
-      const { taskId } = await client.frontend.createTask({
-        functionId,
-        functionArguments: '{"message":"hi"}',
-      });
-      await client.frontend.invokeTask({ taskId });
-      assert.equal(common.TaskStatus[(await client.waitForTask(taskId, 60_000)).status], "Finished");
+      assert.equal(common.TaskStatus[(await runEcho(client, "hi")).status], "Finished");
     } finally {
       client.close();
     }

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decryptBuffer, encryptFile, type FileCrypto, type FileSchema } from "@mesatee/crypto";
-import type { MesateeClient } from "@mesatee/sdk";
+import type { frontend, MesateeClient } from "@mesatee/sdk";
 import type { FileServer } from "./file-server.js";
 
 export function newCrypto(schema: FileSchema): FileCrypto {
@@ -84,4 +84,24 @@ export async function readOutput(
     fileName: out.name,
   });
   return Buffer.from(plaintext).toString("utf8");
+}
+
+/** Registers builtin-echo (public), runs it with `message` and returns the task once it is final. */
+export async function runEcho(
+  client: MesateeClient,
+  message: string,
+  timeoutMs = 60_000,
+): Promise<frontend.GetTaskResponse> {
+  const { functionId } = await client.frontend.registerFunction({
+    name: "builtin-echo",
+    public: true,
+    usageQuota: -1,
+    arguments: [{ key: "message", allowOverwrite: true }],
+  });
+  const { taskId } = await client.frontend.createTask({
+    functionId,
+    functionArguments: JSON.stringify({ message }),
+  });
+  await client.frontend.invokeTask({ taskId });
+  return client.waitForTask(taskId, timeoutMs);
 }
